@@ -1,0 +1,358 @@
+package serve
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	discovery "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
+	"github.com/hashicorp/go-hclog"
+	"google.golang.org/grpc/peer"
+
+	"github.com/seed70a3350f/vigil/api"
+	"github.com/seed70a3350f/vigil/xds"
+)
+
+// streamKey identifies a stream: the SotW and delta servers number their streams separately.
+type streamKey struct {
+	delta bool
+	id    int64
+}
+
+func (k streamKey) String() string {
+	if k.delta {
+		return fmt.Sprintf("delta-%d", k.id)
+	}
+	return fmt.Sprintf("sotw-%d", k.id)
+}
+
+// Ledger records, per connected stream and resource type, what was sent, what the client
+// ACKed and what it NACKed. It implements go-control-plane's server callbacks. It is the
+// source of `meshctl proxies`, of ACK-coverage checks (make-before-break, rollout steps)
+// and of the ACK/NACK metrics.
+type Ledger struct {
+	server   string
+	cache    *Cache
+	classify func(*core.Node) xds.ClientKind
+	metrics  *Metrics
+	log      hclog.Logger
+	now      func() time.Time
+
+	mu      sync.Mutex
+	streams map[streamKey]*proxyRecord
+	changed chan struct{}
+}
+
+type proxyRecord struct {
+	key         streamKey
+	node        *core.Node
+	kind        xds.ClientKind
+	peer        string
+	connectedAt time.Time
+	types       map[string]*typeRecord
+}
+
+type typeRecord struct {
+	wildcard   bool
+	subscribed []string
+	sent       sentResponse
+	acked      uint64
+	ackedAt    time.Time
+	ackedNames []string
+	nacks      uint64
+	lastNack   *api.Nack
+}
+
+type sentResponse struct {
+	version  uint64
+	nonce    string
+	at       time.Time
+	names    []string
+	answered bool // a request has ACKed or NACKed this response
+}
+
+// NewLedger returns an empty ledger for the server with the given node id.
+func NewLedger(server string, cache *Cache, classify func(*core.Node) xds.ClientKind, metrics *Metrics, log hclog.Logger) *Ledger {
+	return &Ledger{
+		server: server, cache: cache, classify: classify, metrics: metrics, log: log, now: time.Now,
+		streams: map[streamKey]*proxyRecord{},
+		changed: make(chan struct{}),
+	}
+}
+
+// Changed returns a channel closed at the next change of the ledger (a connection, a
+// disconnection, an ACK or a NACK).
+func (l *Ledger) Changed() <-chan struct{} {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.changed
+}
+
+func (l *Ledger) notifyLocked() {
+	close(l.changed)
+	l.changed = make(chan struct{})
+}
+
+func (l *Ledger) open(ctx context.Context, key streamKey) {
+	rec := &proxyRecord{key: key, connectedAt: l.now(), types: map[string]*typeRecord{}}
+	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
+		rec.peer = p.Addr.String()
+	}
+	l.mu.Lock()
+	l.streams[key] = rec
+	l.notifyLocked()
+	l.mu.Unlock()
+}
+
+func (l *Ledger) close(key streamKey) {
+	l.mu.Lock()
+	rec, ok := l.streams[key]
+	delete(l.streams, key)
+	l.notifyLocked()
+	l.mu.Unlock()
+	if ok && rec.node != nil {
+		l.metrics.connected.WithLabelValues(rec.kind.String()).Dec()
+	}
+}
+
+// request records a client request: the first one carries the node; a request whose nonce
+// matches the last response of its type ACKs that response, or NACKs it when it carries an
+// error. It returns the newest version this stream rejected for the type if the client has
+// not ACKed anything newer since (0 otherwise): that version must not be sent again.
+func (l *Ledger) request(key streamKey, node *core.Node, typeURL string, names []string, nonce string, errDetail string, hasErr bool) uint64 {
+	now := l.now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	rec, ok := l.streams[key]
+	if !ok {
+		return 0
+	}
+	if rec.node == nil && node != nil {
+		rec.node = node
+		rec.kind = l.classify(node)
+		l.metrics.connected.WithLabelValues(rec.kind.String()).Inc()
+	}
+	tr := rec.types[typeURL]
+	if tr == nil {
+		tr = &typeRecord{}
+		rec.types[typeURL] = tr
+	}
+	if !key.delta {
+		tr.subscribed = slices.Sorted(slices.Values(names))
+		tr.wildcard = len(names) == 0 || slices.Contains(names, "*")
+	}
+	if nonce != "" && nonce == tr.sent.nonce && !tr.sent.answered {
+		tr.sent.answered = true // clients repeat a nonce on later requests; count it once
+		kind := rec.kind.String()
+		if hasErr {
+			tr.nacks++
+			tr.lastNack = &api.Nack{Version: tr.sent.version, Error: errDetail, At: now}
+			l.metrics.nacks.WithLabelValues(kind, shortType(typeURL)).Inc()
+			l.log.Warn("proxy rejected configuration", "node", nodeID(rec.node), "stream", key, "type", shortType(typeURL), "version", tr.sent.version, "error", errDetail)
+		} else {
+			tr.acked = tr.sent.version
+			tr.ackedAt = now
+			tr.ackedNames = tr.sent.names
+			l.metrics.ackLatency.WithLabelValues(kind, shortType(typeURL)).Observe(now.Sub(tr.sent.at).Seconds())
+		}
+		l.notifyLocked()
+	}
+	if tr.lastNack != nil && tr.lastNack.Version > tr.acked {
+		return tr.lastNack.Version
+	}
+	return 0
+}
+
+// response records a response about to be sent on a stream.
+func (l *Ledger) response(key streamKey, typeURL, versionInfo, nonce string, names []string) {
+	version, _ := xds.ParseVersion(versionInfo)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	rec, ok := l.streams[key]
+	if !ok {
+		return
+	}
+	tr := rec.types[typeURL]
+	if tr == nil {
+		tr = &typeRecord{}
+		rec.types[typeURL] = tr
+	}
+	if key.delta {
+		// A delta response carries only what changed; the client holds the union.
+		set := map[string]bool{}
+		for _, n := range tr.sent.names {
+			set[n] = true
+		}
+		for _, n := range names {
+			set[n] = true
+		}
+		names = slices.Sorted(maps.Keys(set))
+	}
+	tr.sent = sentResponse{version: version, nonce: nonce, at: l.now(), names: names}
+	l.metrics.pushes.WithLabelValues(rec.kind.String(), shortType(typeURL)).Inc()
+}
+
+// OnStreamOpen implements the SotW callbacks.
+func (l *Ledger) OnStreamOpen(ctx context.Context, id int64, _ string) error {
+	l.open(ctx, streamKey{id: id})
+	return nil
+}
+
+// OnStreamClosed implements the SotW callbacks.
+func (l *Ledger) OnStreamClosed(id int64, _ *core.Node) { l.close(streamKey{id: id}) }
+
+// OnStreamRequest implements the SotW callbacks. A NACK is recorded, and the cache is told
+// which version the request rejects so that version is never sent to this stream again.
+func (l *Ledger) OnStreamRequest(id int64, req *discovery.DiscoveryRequest) error {
+	errDetail := req.GetErrorDetail()
+	rejected := l.request(streamKey{id: id}, req.GetNode(), req.GetTypeUrl(), req.GetResourceNames(), req.GetResponseNonce(), errDetail.GetMessage(), errDetail != nil)
+	if rejected > 0 {
+		l.cache.nacked.Store(req, rejected)
+	}
+	return nil
+}
+
+// OnStreamResponse implements the SotW callbacks.
+func (l *Ledger) OnStreamResponse(ctx context.Context, id int64, _ *discovery.DiscoveryRequest, resp *discovery.DiscoveryResponse) {
+	l.response(streamKey{id: id}, resp.GetTypeUrl(), resp.GetVersionInfo(), resp.GetNonce(), responseNames(ctx))
+}
+
+// OnDeltaStreamOpen implements the delta callbacks.
+func (l *Ledger) OnDeltaStreamOpen(ctx context.Context, id int64, _ string) error {
+	l.open(ctx, streamKey{delta: true, id: id})
+	return nil
+}
+
+// OnDeltaStreamClosed implements the delta callbacks.
+func (l *Ledger) OnDeltaStreamClosed(id int64, _ *core.Node) { l.close(streamKey{delta: true, id: id}) }
+
+// OnStreamDeltaRequest implements the delta callbacks. The delta protocol already never
+// re-sends a rejected resource (the server counts it as returned), so a NACK is only
+// recorded.
+func (l *Ledger) OnStreamDeltaRequest(id int64, req *discovery.DeltaDiscoveryRequest) error {
+	errDetail := req.GetErrorDetail()
+	key := streamKey{delta: true, id: id}
+	l.request(key, req.GetNode(), req.GetTypeUrl(), nil, req.GetResponseNonce(), errDetail.GetMessage(), errDetail != nil)
+	l.mu.Lock()
+	if rec, ok := l.streams[key]; ok {
+		if tr := rec.types[req.GetTypeUrl()]; tr != nil {
+			set := map[string]bool{}
+			for _, n := range tr.subscribed {
+				set[n] = true
+			}
+			for _, n := range req.GetResourceNamesSubscribe() {
+				if n == "*" {
+					tr.wildcard = true
+					continue
+				}
+				set[n] = true
+			}
+			for _, n := range req.GetResourceNamesUnsubscribe() {
+				if n == "*" {
+					tr.wildcard = false
+				}
+				delete(set, n)
+			}
+			if req.GetResponseNonce() == "" && len(req.GetResourceNamesSubscribe()) == 0 {
+				tr.wildcard = true
+			}
+			tr.subscribed = slices.Sorted(maps.Keys(set))
+		}
+	}
+	l.mu.Unlock()
+	return nil
+}
+
+// OnStreamDeltaResponse implements the delta callbacks.
+func (l *Ledger) OnStreamDeltaResponse(id int64, _ *discovery.DeltaDiscoveryRequest, resp *discovery.DeltaDiscoveryResponse) {
+	names := make([]string, 0, len(resp.GetResources()))
+	for _, r := range resp.GetResources() {
+		names = append(names, r.GetName())
+	}
+	l.response(streamKey{delta: true, id: id}, resp.GetTypeUrl(), resp.GetSystemVersionInfo(), resp.GetNonce(), names)
+}
+
+// OnFetchRequest implements the REST callbacks; Vigil serves no REST fetches.
+func (l *Ledger) OnFetchRequest(context.Context, *discovery.DiscoveryRequest) error { return nil }
+
+// OnFetchResponse implements the REST callbacks.
+func (l *Ledger) OnFetchResponse(*discovery.DiscoveryRequest, *discovery.DiscoveryResponse) {}
+
+func nodeID(n *core.Node) string {
+	if n == nil {
+		return ""
+	}
+	return n.GetId()
+}
+
+// Proxies returns every connected stream's state, sorted by node id then stream.
+func (l *Ledger) Proxies() []api.Proxy {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make([]api.Proxy, 0, len(l.streams))
+	for _, rec := range l.streams {
+		if rec.node == nil {
+			continue
+		}
+		p := api.Proxy{
+			Server:      l.server,
+			Stream:      rec.key.String(),
+			NodeID:      rec.node.GetId(),
+			Cluster:     rec.node.GetCluster(),
+			UserAgent:   userAgent(rec.node),
+			Kind:        rec.kind.String(),
+			Delta:       rec.key.delta,
+			Peer:        rec.peer,
+			ConnectedAt: rec.connectedAt,
+		}
+		for _, typeURL := range xds.TypeURLs {
+			tr := rec.types[typeURL]
+			if tr == nil {
+				continue
+			}
+			pt := api.ProxyType{
+				Type: shortType(typeURL), Wildcard: tr.wildcard, Subscribed: tr.subscribed,
+				Sent: tr.sent.version, SentAt: tr.sent.at,
+				Acked: tr.acked, AckedAt: tr.ackedAt, AckedNames: tr.ackedNames,
+				Nacks: tr.nacks,
+			}
+			if tr.lastNack != nil {
+				n := *tr.lastNack
+				pt.LastNack = &n
+			}
+			p.Types = append(p.Types, pt)
+		}
+		out = append(out, p)
+	}
+	slices.SortFunc(out, func(a, b api.Proxy) int {
+		if a.NodeID != b.NodeID {
+			return cmpStrings(a.NodeID, b.NodeID)
+		}
+		return cmpStrings(a.Stream, b.Stream)
+	})
+	return out
+}
+
+func userAgent(n *core.Node) string {
+	if n.GetUserAgentName() == "" {
+		return ""
+	}
+	if v := n.GetUserAgentVersion(); v != "" {
+		return n.GetUserAgentName() + "/" + v
+	}
+	return n.GetUserAgentName()
+}
+
+func cmpStrings(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
