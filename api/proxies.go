@@ -9,14 +9,14 @@ type Proxy struct {
 	// Server is the id of the xds-server node holding the stream.
 	Server string `json:"server"`
 	// Stream identifies the stream on that server, e.g. "sotw-12" or "delta-3".
-	Stream      string    `json:"stream"`
-	NodeID      string    `json:"node_id"`
-	Cluster     string    `json:"cluster,omitempty"`
-	UserAgent   string    `json:"user_agent,omitempty"`
-	Kind        string    `json:"kind"` // envoy | grpc
-	Delta       bool      `json:"delta"`
-	Peer        string    `json:"peer,omitempty"`
-	ConnectedAt time.Time `json:"connected_at"`
+	Stream      string      `json:"stream"`
+	NodeID      string      `json:"node_id"`
+	Cluster     string      `json:"cluster,omitempty"`
+	UserAgent   string      `json:"user_agent,omitempty"`
+	Kind        string      `json:"kind"` // envoy | grpc
+	Delta       bool        `json:"delta"`
+	Peer        string      `json:"peer,omitempty"`
+	ConnectedAt time.Time   `json:"connected_at"`
 	Types       []ProxyType `json:"types"`
 }
 

@@ -8,9 +8,9 @@ import (
 
 // FieldError names one invalid field of a record, the value found and what to do.
 type FieldError struct {
-	Field string // path such as "split[1].weight"
-	Value string // the offending value as written
-	Msg   string // what is wrong and how to fix it
+	Field string `json:"field"` // path such as "split[1].weight"
+	Value string `json:"value"` // the offending value as written
+	Msg   string `json:"msg"`   // what is wrong and how to fix it
 }
 
 func (e FieldError) Error() string {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"sync"
 	"time"
 
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
@@ -72,6 +73,10 @@ type Server struct {
 	metrics *Metrics
 	weights *prometheus.GaugeVec
 	grpc    *grpc.Server
+
+	mu        sync.Mutex // serialises Publish
+	published bool
+	last      xds.TypeVersions
 }
 
 // New builds a server; call Serve to accept streams and Run (or Publish) to feed it.
@@ -121,8 +126,15 @@ func (s *Server) Ledger() *Ledger { return s.ledger }
 func (s *Server) Cache() *Cache { return s.cache }
 
 // Publish translates snap for both client kinds and installs it. Nothing is installed when
-// either translation fails, so proxies keep the last good configuration.
+// either translation fails, so proxies keep the last good configuration. A snapshot whose
+// versions equal the last published ones is skipped: versions change whenever routing
+// state does.
 func (s *Server) Publish(snap *xds.Snapshot) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.published && snap.Versions == s.last {
+		return nil
+	}
 	var all []*xds.Resources
 	for _, kind := range []xds.ClientKind{xds.Envoy, xds.GRPC} {
 		res, err := xds.Translate(snap, kind, s.opts.Translate)
@@ -142,6 +154,7 @@ func (s *Server) Publish(snap *xds.Snapshot) error {
 			s.metrics.published.WithLabelValues(res.Kind.String(), shortType(typeURL)).Set(float64(v))
 		}
 	}
+	s.published, s.last = true, snap.Versions
 	s.weights.Reset()
 	for _, svc := range snap.Services {
 		if svc.Routes == nil {
