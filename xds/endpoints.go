@@ -11,7 +11,8 @@ import (
 )
 
 // makeLoadAssignment groups backends by locality. Localities are sorted and each carries a
-// load_balancing_weight of 1: gRPC ignores localities without one.
+// Locality (possibly empty) and a load_balancing_weight of 1: gRPC ignores localities
+// without a weight and rejects them without a Locality.
 func makeLoadAssignment(clusterName string, backends []router.Backend) *endpoint.ClusterLoadAssignment {
 	byLocality := map[router.Locality][]router.Backend{}
 	var localities []router.Locality
@@ -34,9 +35,10 @@ func makeLoadAssignment(clusterName string, backends []router.Backend) *endpoint
 			}
 			return 0
 		})
-		le := &endpoint.LocalityLbEndpoints{LoadBalancingWeight: wrapperspb.UInt32(1)}
-		if !loc.IsZero() {
-			le.Locality = &core.Locality{Region: loc.Region, Zone: loc.Zone, SubZone: loc.SubZone}
+		// gRPC rejects a locality group without a Locality message, even an empty one.
+		le := &endpoint.LocalityLbEndpoints{
+			Locality:            &core.Locality{Region: loc.Region, Zone: loc.Zone, SubZone: loc.SubZone},
+			LoadBalancingWeight: wrapperspb.UInt32(1),
 		}
 		for _, b := range group {
 			host, port := b.HostPort()
