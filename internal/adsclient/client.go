@@ -44,6 +44,8 @@ type Options struct {
 	// Version, when set, is sent as the initial version_info of every type (a client that
 	// reconnects with configuration it already has).
 	Version string
+	// OnAck, when set, is called after each ACK has been sent, with the ACKed version.
+	OnAck func(typeURL, version string, at time.Time)
 }
 
 // Client is one ADS stream.
@@ -177,6 +179,9 @@ func (c *Client) handle(resp *discovery.DiscoveryResponse) error {
 	c.mu.Unlock()
 	if err := c.stream.Send(ack); err != nil {
 		return err
+	}
+	if reject == nil && c.opts.OnAck != nil {
+		c.opts.OnAck(typeURL, resp.GetVersionInfo(), time.Now())
 	}
 	for _, req := range more {
 		if err := c.stream.Send(req); err != nil {
