@@ -1,0 +1,6 @@
+# error: 4:5: switch = "gradual" needs a gradual block
+service "svc" {
+  blue_green "b" {
+    switch = "gradual"
+  }
+}

@@ -1,0 +1,5 @@
+# error: 2:1: unsupported block "policy"
+policy "p" {
+}
+service "svc" {
+}
