@@ -57,6 +57,11 @@ func run(args []string) int {
 	fs.IntVar(&c.EnvoyListenerPort, "envoy-listener-port", 0, "port of the HTTP listener sent to Envoy (default 10000)")
 	fs.StringVar(&c.WarmTimeout, "warm-timeout", "", "how long a route change waits for proxies to ACK new clusters (default 10s)")
 	fs.StringVar(&c.DrainTimeout, "drain-timeout", "", "how long shutdown waits for xDS streams to move (default 5s)")
+	fs.Uint64Var(&c.SnapshotThreshold, "raft-snapshot-threshold", 0, "log entries between snapshots and log compaction (default 4096)")
+	fs.Uint64Var(&c.TrailingLogs, "raft-trailing-logs", 0, "log entries kept after a snapshot (default 4096)")
+	fs.StringVar(&c.HeartbeatTimeout, "raft-heartbeat-timeout", "", "Raft heartbeat timeout (default 500ms)")
+	fs.StringVar(&c.ElectionTimeout, "raft-election-timeout", "", "Raft election timeout (default 500ms)")
+	fs.StringVar(&c.LeaderLeaseTimeout, "raft-leader-lease-timeout", "", "Raft leader lease (default 250ms)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -137,6 +142,16 @@ func mergeFlags(file, flags agent.Config, fs *flag.FlagSet) agent.Config {
 			out.WarmTimeout = flags.WarmTimeout
 		case "drain-timeout":
 			out.DrainTimeout = flags.DrainTimeout
+		case "raft-snapshot-threshold":
+			out.SnapshotThreshold = flags.SnapshotThreshold
+		case "raft-trailing-logs":
+			out.TrailingLogs = flags.TrailingLogs
+		case "raft-heartbeat-timeout":
+			out.HeartbeatTimeout = flags.HeartbeatTimeout
+		case "raft-election-timeout":
+			out.ElectionTimeout = flags.ElectionTimeout
+		case "raft-leader-lease-timeout":
+			out.LeaderLeaseTimeout = flags.LeaderLeaseTimeout
 		}
 	})
 	return out

@@ -78,6 +78,7 @@ func New(cfg Config, logger hclog.Logger) (*Agent, error) {
 		BindAddr:          r.RaftAddr,
 		Timing:            r.timing,
 		SnapshotThreshold: r.SnapshotThreshold,
+		TrailingLogs:      r.TrailingLogs,
 		Logger:            logger,
 	})
 	if err != nil {

@@ -68,8 +68,11 @@ type Config struct {
 	HeartbeatTimeout   string `hcl:"raft_heartbeat_timeout,optional"`
 	ElectionTimeout    string `hcl:"raft_election_timeout,optional"`
 	LeaderLeaseTimeout string `hcl:"raft_leader_lease_timeout,optional"`
-	// SnapshotThreshold: log entries between snapshots. Default 4096.
+	// SnapshotThreshold: log entries between snapshots (and log compaction). Default 4096.
 	SnapshotThreshold uint64 `hcl:"raft_snapshot_threshold,optional"`
+	// TrailingLogs: entries kept after a snapshot for followers that lag a little.
+	// Default 4096.
+	TrailingLogs uint64 `hcl:"raft_trailing_logs,optional"`
 
 	// Dev selects the single-node embedded defaults.
 	Dev bool `hcl:"dev,optional"`
