@@ -304,3 +304,40 @@ func (e *TransportError) NotSent() bool {
 	var op *net.OpError
 	return errors.As(e.Err, &op) && op.Op == "dial"
 }
+
+// PolicyUpload is the body of PUT /v1/policies/{name}.
+type PolicyUpload struct {
+	Filename string            `json:"filename"`
+	Source   string            `json:"source"`
+	Vars     map[string]string `json:"vars,omitempty"`
+}
+
+// Policies lists the current version of every policy.
+func (c *Client) Policies(ctx context.Context) ([]PolicyRecord, error) {
+	var out []PolicyRecord
+	return out, c.Do(ctx, http.MethodGet, "/v1/policies", nil, "", nil, &out)
+}
+
+// Policy returns the current version of a policy.
+func (c *Client) Policy(ctx context.Context, name string) (*PolicyRecord, error) {
+	var out PolicyRecord
+	return &out, c.Do(ctx, http.MethodGet, "/v1/policies/"+url.PathEscape(name), nil, "", nil, &out)
+}
+
+// PolicyHistory returns every applied version of a policy, oldest first.
+func (c *Client) PolicyHistory(ctx context.Context, name string) ([]PolicyRecord, error) {
+	var out []PolicyRecord
+	return out, c.Do(ctx, http.MethodGet, "/v1/policies/"+url.PathEscape(name)+"/history", nil, "", nil, &out)
+}
+
+// ApplyPolicy stores a new version of a policy.
+func (c *Client) ApplyPolicy(ctx context.Context, name string, up PolicyUpload, o WriteOptions) (WriteResult, error) {
+	var out WriteResult
+	return out, c.Do(ctx, http.MethodPut, "/v1/policies/"+url.PathEscape(name), o.query(), o.Reason, up, &out)
+}
+
+// DeletePolicy removes a policy; its history stays.
+func (c *Client) DeletePolicy(ctx context.Context, name string, o WriteOptions) (WriteResult, error) {
+	var out WriteResult
+	return out, c.Do(ctx, http.MethodDelete, "/v1/policies/"+url.PathEscape(name), o.query(), o.Reason, nil, &out)
+}

@@ -80,3 +80,21 @@ type WriteResult struct {
 	// Index is the replicated-log index of the write.
 	Index uint64 `json:"index"`
 }
+
+// PolicyRecord is one applied version of a policy file. The current version of each policy
+// is kept with every earlier one (history); records are never changed once written.
+type PolicyRecord struct {
+	// Name identifies the policy (by default the file name without extension).
+	Name string `json:"name"`
+	// Hash is "sha256:<hex>" of the canonically formatted source: the version's identity.
+	Hash     string            `json:"hash"`
+	Filename string            `json:"filename"`
+	Source   string            `json:"source"`
+	Vars     map[string]string `json:"vars,omitempty"`
+	// Services governed by this policy.
+	Services []string `json:"services"`
+	// Deleted marks the history entry of a deletion.
+	Deleted bool `json:"deleted,omitempty"`
+	Meta
+	Change
+}

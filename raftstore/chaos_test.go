@@ -122,7 +122,9 @@ func (c *chaosCluster) start(i int) {
 		Timing: Timing{HeartbeatTimeout: 150 * time.Millisecond, ElectionTimeout: 150 * time.Millisecond,
 			LeaderLeaseTimeout: 100 * time.Millisecond, CommitTimeout: 10 * time.Millisecond},
 		SnapshotThreshold: 64, TrailingLogs: 16, SnapshotInterval: 200 * time.Millisecond,
-		WrapStream: func(s raft.StreamLayer) raft.StreamLayer { return &faultyStream{StreamLayer: s, net: c.net, self: cn.addr} },
+		WrapStream: func(s raft.StreamLayer) raft.StreamLayer {
+			return &faultyStream{StreamLayer: s, net: c.net, self: cn.addr}
+		},
 	})
 	if err != nil {
 		c.t.Fatalf("start %s: %v", cn.id, err)

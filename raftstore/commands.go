@@ -21,6 +21,8 @@ const (
 	CmdSetRoutes         CommandType = 5
 	CmdRegisterMember    CommandType = 6
 	CmdRemoveMember      CommandType = 7
+	CmdApplyPolicy       CommandType = 8
+	CmdDeletePolicy      CommandType = 9
 )
 
 var commandNames = map[CommandType]string{
@@ -31,6 +33,8 @@ var commandNames = map[CommandType]string{
 	CmdSetRoutes:         "set-routes",
 	CmdRegisterMember:    "register-member",
 	CmdRemoveMember:      "remove-member",
+	CmdApplyPolicy:       "apply-policy",
+	CmdDeletePolicy:      "delete-policy",
 }
 
 func (t CommandType) String() string {
@@ -97,6 +101,21 @@ type RegisterMemberBody struct {
 // RemoveMemberBody forgets a node.
 type RemoveMemberBody struct {
 	ID string `json:"id"`
+}
+
+// ApplyPolicyBody stores a new version of a policy file. The FSM parses and validates it
+// again; a policy that does not parse, or that governs a service another policy governs,
+// is refused.
+type ApplyPolicyBody struct {
+	Name     string            `json:"name"`
+	Filename string            `json:"filename"`
+	Source   string            `json:"source"`
+	Vars     map[string]string `json:"vars,omitempty"`
+}
+
+// DeletePolicyBody removes a policy (its history stays).
+type DeletePolicyBody struct {
+	Name string `json:"name"`
 }
 
 type envelope struct {
@@ -169,6 +188,10 @@ func newBody(t CommandType) (any, error) {
 		return &RegisterMemberBody{}, nil
 	case CmdRemoveMember:
 		return &RemoveMemberBody{}, nil
+	case CmdApplyPolicy:
+		return &ApplyPolicyBody{}, nil
+	case CmdDeletePolicy:
+		return &DeletePolicyBody{}, nil
 	}
 	return nil, fmt.Errorf("unknown command type %d", uint8(t))
 }

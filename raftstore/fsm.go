@@ -52,6 +52,8 @@ var appliers = map[CommandType]applier{
 	CmdSetRoutes:         applySetRoutes,
 	CmdRegisterMember:    applyRegisterMember,
 	CmdRemoveMember:      applyRemoveMember,
+	CmdApplyPolicy:       applyPolicy,
+	CmdDeletePolicy:      applyDeletePolicy,
 }
 
 // Apply implements raft.FSM. An entry that cannot be decoded, or of an unknown type, was

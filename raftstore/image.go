@@ -19,19 +19,24 @@ type image struct {
 	Versions   []*api.VersionRecord `json:"versions"`
 	Routes     []*api.RouteRecord   `json:"routes"`
 	Members    []*api.Member        `json:"members"`
-	Audit      []api.AuditEntry     `json:"audit"`
+	Policies   []*api.PolicyRecord  `json:"policies"`
+	// PolicyHistory is every applied policy version, oldest first.
+	PolicyHistory []*api.PolicyRecord `json:"policy_history"`
+	Audit         []api.AuditEntry    `json:"audit"`
 }
 
 func (s *State) imageLocked() image {
 	return image{
-		Format:     imageFormat,
-		Applied:    s.applied,
-		TableIndex: maps.Clone(s.tableIndex),
-		Services:   View{s}.Services(),
-		Versions:   s.versionsLocked(""),
-		Routes:     sortedValues(s.routes, func(a, b *api.RouteRecord) int { return compareStrings(a.Service, b.Service) }),
-		Members:    sortedValues(s.members, func(a, b *api.Member) int { return compareStrings(a.ID, b.ID) }),
-		Audit:      s.audit[:len(s.audit):len(s.audit)],
+		Format:        imageFormat,
+		Applied:       s.applied,
+		TableIndex:    maps.Clone(s.tableIndex),
+		Services:      View{s}.Services(),
+		Versions:      s.versionsLocked(""),
+		Routes:        sortedValues(s.routes, func(a, b *api.RouteRecord) int { return compareStrings(a.Service, b.Service) }),
+		Members:       sortedValues(s.members, func(a, b *api.Member) int { return compareStrings(a.ID, b.ID) }),
+		Policies:      sortedValues(s.policies, func(a, b *api.PolicyRecord) int { return compareStrings(a.Name, b.Name) }),
+		PolicyHistory: s.policyHistory[:len(s.policyHistory):len(s.policyHistory)],
+		Audit:         s.audit[:len(s.audit):len(s.audit)],
 	}
 }
 
@@ -49,12 +54,16 @@ func (s *State) restore(img image) error {
 	for _, m := range img.Members {
 		fresh.members[m.ID] = m
 	}
+	for _, p := range img.Policies {
+		fresh.policies[p.Name] = p
+	}
 	if err := VerifyAudit(img.Audit); err != nil {
 		return fmt.Errorf("restore snapshot: %w", err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.services, s.versions, s.routes, s.members = fresh.services, fresh.versions, fresh.routes, fresh.members
+	s.policies, s.policyHistory = fresh.policies, img.PolicyHistory
 	s.audit = img.Audit
 	s.tableIndex = img.TableIndex
 	if s.tableIndex == nil {

@@ -15,6 +15,7 @@ const (
 	TableVersions = "versions"
 	TableRoutes   = "routes"
 	TableMembers  = "members"
+	TablePolicies = "policies"
 )
 
 // State is the replicated state: every record the FSM holds, each carrying the log index
@@ -29,7 +30,10 @@ type State struct {
 	versions map[versionKey]*api.VersionRecord
 	routes   map[string]*api.RouteRecord
 	members  map[string]*api.Member
-	audit    []api.AuditEntry
+	policies map[string]*api.PolicyRecord
+	// policyHistory holds every applied version of every policy, oldest first.
+	policyHistory []*api.PolicyRecord
+	audit         []api.AuditEntry
 	// tableIndex is the index of the last write to each table, deletes included.
 	tableIndex map[string]uint64
 	// applied is the index of the last log entry applied (or restored).
@@ -49,6 +53,7 @@ func NewState() *State {
 		versions:   map[versionKey]*api.VersionRecord{},
 		routes:     map[string]*api.RouteRecord{},
 		members:    map[string]*api.Member{},
+		policies:   map[string]*api.PolicyRecord{},
 		tableIndex: map[string]uint64{},
 		changed:    make(chan struct{}),
 	}
@@ -152,6 +157,50 @@ func (s *State) Member(id string) *api.Member {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.members[id]
+}
+
+// Policy returns the current version of a policy, or nil.
+func (s *State) Policy(name string) *api.PolicyRecord {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.policies[name]
+}
+
+// Policies returns the current version of every policy, sorted by name.
+func (s *State) Policies() []*api.PolicyRecord {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return sortedValues(s.policies, func(a, b *api.PolicyRecord) int { return compareStrings(a.Name, b.Name) })
+}
+
+// PolicyFor returns the policy governing a service, or nil.
+func (s *State) PolicyFor(service string) *api.PolicyRecord {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.policyForLocked(service)
+}
+
+func (s *State) policyForLocked(service string) *api.PolicyRecord {
+	for _, p := range s.policies {
+		if slices.Contains(p.Services, service) {
+			return p
+		}
+	}
+	return nil
+}
+
+// PolicyHistory returns every applied version of a policy (all policies for ""), oldest
+// first.
+func (s *State) PolicyHistory(name string) []*api.PolicyRecord {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []*api.PolicyRecord
+	for _, p := range s.policyHistory {
+		if name == "" || p.Name == name {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // Audit returns the audit entries with Seq > after, oldest first, at most limit (0: all).

@@ -50,6 +50,12 @@ func (a *Agent) routes() http.Handler {
 	mux.HandleFunc("DELETE /v1/cluster/members/{id}", a.leaderOnly(a.removeMember))
 	mux.HandleFunc("GET /v1/audit", a.read(a.listAudit))
 
+	mux.HandleFunc("GET /v1/policies", a.read(a.listPolicies))
+	mux.HandleFunc("GET /v1/policies/{name}", a.read(a.getPolicy))
+	mux.HandleFunc("GET /v1/policies/{name}/history", a.read(a.policyHistory))
+	mux.HandleFunc("PUT /v1/policies/{name}", a.putPolicy)
+	mux.HandleFunc("DELETE /v1/policies/{name}", a.deletePolicy)
+
 	mux.HandleFunc("POST /v1/internal/apply", a.internalApply)
 	return mux
 }

@@ -56,6 +56,7 @@ func root() *command {
 			versionsCommand(),
 			proxiesCommand(),
 			clusterCommand(),
+			policyCommand(),
 			auditCommand(),
 			completionCommand(),
 		},

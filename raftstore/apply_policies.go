@@ -1,0 +1,93 @@
+package raftstore
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"strings"
+
+	"github.com/seed70a3350f/vigil/api"
+	"github.com/seed70a3350f/vigil/policies"
+)
+
+// ValidatePolicyName accepts names usable in URLs and file names: letters, digits, '-',
+// '_' and '.', 1-128 characters.
+func ValidatePolicyName(name string) error {
+	if name == "" || len(name) > 128 {
+		return fmt.Errorf("policy name %q: want 1-128 characters", name)
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return fmt.Errorf("policy name %q: character %q is not allowed; use letters, digits, '-', '_' and '.'", name, r)
+		}
+	}
+	return nil
+}
+
+func applyPolicy(s *State, index uint64, h Header, raw json.RawMessage) ([]change, *api.Error) {
+	body := decodeBody[ApplyPolicyBody](raw)
+	if err := ValidatePolicyName(body.Name); err != nil {
+		return nil, &api.Error{Code: api.CodeInvalid, Message: err.Error()}
+	}
+	parsed, diags := policies.Parse(body.Filename, []byte(body.Source), body.Vars)
+	if diags.HasErrors() {
+		return nil, &api.Error{Code: api.CodeInvalid, Message: fmt.Sprintf("policy %s does not validate: %v", body.Name, policies.DiagnosticsError(diags)),
+			Hint: "run `meshctl policy validate FILE` for every problem with its position"}
+	}
+	var services []string
+	for _, svc := range parsed.Services {
+		services = append(services, svc.Name)
+		if other := s.policyForLocked(svc.Name); other != nil && other.Name != body.Name {
+			return nil, &api.Error{Code: api.CodeConflict,
+				Message: fmt.Sprintf("service %q is already governed by policy %q", svc.Name, other.Name),
+				Hint:    "a service has one policy: edit that policy, or delete it first"}
+		}
+	}
+	old := s.policies[body.Name]
+	var oldMeta *api.Meta
+	var current uint64
+	if old != nil {
+		oldMeta, current = &old.Meta, old.ModifyIndex
+	}
+	if err := checkCAS(h, "policy "+body.Name, current); err != nil {
+		return nil, err
+	}
+	if old != nil && old.Hash == parsed.Hash && maps.Equal(old.Vars, body.Vars) && !old.Deleted {
+		return nil, nil // the same version again: nothing to record
+	}
+	rec := &api.PolicyRecord{
+		Name: body.Name, Hash: parsed.Hash, Filename: body.Filename, Source: strings.ReplaceAll(body.Source, "\r\n", "\n"),
+		Vars: body.Vars, Services: services, Meta: meta(oldMeta, index), Change: changeOf(h),
+	}
+	s.policies[body.Name] = rec
+	s.policyHistory = append(s.policyHistory, rec)
+	var oldSummary any
+	if old != nil {
+		oldSummary = policySummary(old)
+	}
+	return []change{{table: TablePolicies, object: "policy/" + body.Name, old: oldSummary, new: policySummary(rec)}}, nil
+}
+
+// policySummary is what the audit log records of a policy version: its identity, not its
+// whole text (the text stays in the policy history).
+func policySummary(p *api.PolicyRecord) map[string]any {
+	return map[string]any{"name": p.Name, "hash": p.Hash, "services": p.Services, "vars": p.Vars, "modify_index": p.ModifyIndex}
+}
+
+func applyDeletePolicy(s *State, index uint64, h Header, raw json.RawMessage) ([]change, *api.Error) {
+	body := decodeBody[DeletePolicyBody](raw)
+	old := s.policies[body.Name]
+	if old == nil {
+		return nil, &api.Error{Code: api.CodeNotFound, Message: fmt.Sprintf("policy %q does not exist", body.Name)}
+	}
+	if err := checkCAS(h, "policy "+body.Name, old.ModifyIndex); err != nil {
+		return nil, err
+	}
+	delete(s.policies, body.Name)
+	tomb := *old
+	tomb.Deleted = true
+	tomb.Meta = meta(&old.Meta, index)
+	tomb.Change = changeOf(h)
+	s.policyHistory = append(s.policyHistory, &tomb)
+	return []change{{table: TablePolicies, object: "policy/" + body.Name, old: policySummary(old)}}, nil
+}
