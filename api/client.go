@@ -310,6 +310,9 @@ type PolicyUpload struct {
 	Filename string            `json:"filename"`
 	Source   string            `json:"source"`
 	Vars     map[string]string `json:"vars,omitempty"`
+	// Datasets carries the clinical validation data sets the policy names, keyed by the
+	// path as written in the policy.
+	Datasets map[string][]byte `json:"datasets,omitempty"`
 }
 
 // Policies lists the current version of every policy.

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/seed70a3350f/vigil/router"
+	"github.com/seed70a3350f/vigil/router/rollout"
 )
 
 // Meta carries the replicated-log indexes of a record: the index of the write that created
@@ -93,8 +94,90 @@ type PolicyRecord struct {
 	Vars     map[string]string `json:"vars,omitempty"`
 	// Services governed by this policy.
 	Services []string `json:"services"`
+	// Datasets maps each clinical validation data set the policy names (as written) to the
+	// SHA-256 of the content uploaded with this version; the content is stored once per hash.
+	Datasets map[string]string `json:"datasets,omitempty"`
 	// Deleted marks the history entry of a deletion.
 	Deleted bool `json:"deleted,omitempty"`
 	Meta
 	Change
+}
+
+// RolloutRecord is a rollout: what it was started with, where it is, and the operator
+// commands it has not consumed yet.
+type RolloutRecord struct {
+	Spec   rollout.Spec   `json:"spec"`
+	Status rollout.Status `json:"status"`
+	// Pending are operator commands the controller applies at its next round, in order.
+	Pending []RolloutCommand `json:"pending,omitempty"`
+	// Triggers are the latest verdicts of the rollout's triggers (for people; the machine
+	// uses Status.Clocks).
+	Triggers []TriggerStatus `json:"triggers,omitempty"`
+	// Events is the rollout's timeline, newest last (bounded).
+	Events []RolloutEvent `json:"events,omitempty"`
+	Meta
+}
+
+// RolloutCommand is an operator command as recorded.
+type RolloutCommand struct {
+	Kind   string    `json:"kind"` // promote | pause | resume | abort | rollback
+	Full   bool      `json:"full,omitempty"`
+	By     string    `json:"by"`
+	Reason string    `json:"reason,omitempty"`
+	At     time.Time `json:"at"`
+}
+
+// TriggerStatus is one trigger's latest verdict for one version.
+type TriggerStatus struct {
+	Key       string    `json:"key"` // target/name, e.g. canary/error_rate
+	Version   string    `json:"version"`
+	Verdict   string    `json:"verdict"` // Healthy, Pending, Breached, NoData, Error
+	Value     *float64  `json:"value,omitempty"`
+	Threshold *float64  `json:"threshold,omitempty"`
+	Query     string    `json:"query,omitempty"`
+	Message   string    `json:"message,omitempty"`
+	At        time.Time `json:"at"`
+}
+
+// RolloutEvent is one line of a rollout's timeline.
+type RolloutEvent struct {
+	At      time.Time `json:"at"`
+	Index   uint64    `json:"index"`
+	Phase   string    `json:"phase"`
+	Kind    string    `json:"kind"`
+	Message string    `json:"message"`
+}
+
+// ValidationRecord is a clinical validation run of one version.
+type ValidationRecord struct {
+	ID            string `json:"id"`
+	Service       string `json:"service"`
+	Version       string `json:"version"`
+	Against       string `json:"against,omitempty"`
+	Validation    string `json:"validation"` // the policy's clinical_validation block
+	Policy        string `json:"policy,omitempty"`
+	PolicyHash    string `json:"policy_hash,omitempty"`
+	Dataset       string `json:"dataset"`
+	DatasetSHA256 string `json:"dataset_sha256"`
+	Rollout       string `json:"rollout,omitempty"`
+	// State is running or finished; Verdict PASSED, FAILED or INCONCLUSIVE when finished.
+	State   string `json:"state"`
+	Verdict string `json:"verdict,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+	// Evidence is the run's complete evidence record (safety/clinical's Result).
+	Evidence   json.RawMessage `json:"evidence,omitempty"`
+	StartedBy  string          `json:"started_by"`
+	StartedAt  time.Time       `json:"started_at"`
+	FinishedAt time.Time       `json:"finished_at,omitzero"`
+	Meta
+}
+
+// MonitorRecord holds the trigger clocks and latest verdicts of a service's stable
+// version while no rollout runs, so a new leader continues the clocks.
+type MonitorRecord struct {
+	Service  string                     `json:"service"`
+	Version  string                     `json:"version"`
+	Clocks   map[string]json.RawMessage `json:"clocks,omitempty"`
+	Triggers []TriggerStatus            `json:"triggers,omitempty"`
+	Meta
 }

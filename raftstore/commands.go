@@ -7,6 +7,7 @@ import (
 
 	"github.com/seed70a3350f/vigil/api"
 	"github.com/seed70a3350f/vigil/router"
+	"github.com/seed70a3350f/vigil/router/rollout"
 )
 
 // CommandType is the first byte of every log entry Vigil writes; it selects the applier.
@@ -23,6 +24,12 @@ const (
 	CmdRemoveMember      CommandType = 7
 	CmdApplyPolicy       CommandType = 8
 	CmdDeletePolicy      CommandType = 9
+	CmdStartRollout      CommandType = 10
+	CmdUpdateRollout     CommandType = 11
+	CmdRolloutCommand    CommandType = 12
+	CmdStartValidation   CommandType = 13
+	CmdFinishValidation  CommandType = 14
+	CmdUpdateMonitor     CommandType = 15
 )
 
 var commandNames = map[CommandType]string{
@@ -35,6 +42,12 @@ var commandNames = map[CommandType]string{
 	CmdRemoveMember:      "remove-member",
 	CmdApplyPolicy:       "apply-policy",
 	CmdDeletePolicy:      "delete-policy",
+	CmdStartRollout:      "start-rollout",
+	CmdUpdateRollout:     "update-rollout",
+	CmdRolloutCommand:    "rollout-command",
+	CmdStartValidation:   "start-validation",
+	CmdFinishValidation:  "finish-validation",
+	CmdUpdateMonitor:     "update-monitor",
 }
 
 func (t CommandType) String() string {
@@ -111,11 +124,59 @@ type ApplyPolicyBody struct {
 	Filename string            `json:"filename"`
 	Source   string            `json:"source"`
 	Vars     map[string]string `json:"vars,omitempty"`
+	// Datasets are the clinical validation data sets the policy names, by the path as
+	// written in the policy; a dataset_sha256 pin must match.
+	Datasets map[string][]byte `json:"datasets,omitempty"`
 }
 
 // DeletePolicyBody removes a policy (its history stays).
 type DeletePolicyBody struct {
 	Name string `json:"name"`
+}
+
+// StartRolloutBody starts a rollout. The FSM refuses it when the service has an active
+// rollout, when a version is unknown, or when the stable version does not carry all the
+// weighted traffic.
+type StartRolloutBody struct {
+	Rollout api.RolloutRecord `json:"rollout"`
+}
+
+// UpdateRolloutBody commits a rollout transition, and the route change it makes, in one
+// entry: the status (whose RoutesIndex the FSM sets to this entry's index when Routes is
+// set), the route table, the number of pending operator commands consumed, the latest
+// trigger verdicts and new timeline events. Header.CAS must be the rollout's ModifyIndex.
+type UpdateRolloutBody struct {
+	ID       string              `json:"id"`
+	Status   rollout.Status      `json:"status"`
+	Routes   *router.RouteTable  `json:"routes,omitempty"`
+	Consumed int                 `json:"consumed,omitempty"`
+	Triggers []api.TriggerStatus `json:"triggers,omitempty"`
+	Events   []api.RolloutEvent  `json:"events,omitempty"`
+}
+
+// RolloutCommandBody queues an operator command for a rollout.
+type RolloutCommandBody struct {
+	ID      string             `json:"id"`
+	Command api.RolloutCommand `json:"command"`
+}
+
+// StartValidationBody records a validation run that is starting.
+type StartValidationBody struct {
+	Validation api.ValidationRecord `json:"validation"`
+}
+
+// FinishValidationBody records a validation run's verdict and evidence.
+type FinishValidationBody struct {
+	ID       string          `json:"id"`
+	Verdict  string          `json:"verdict"`
+	Reason   string          `json:"reason,omitempty"`
+	Evidence json.RawMessage `json:"evidence,omitempty"`
+	At       time.Time       `json:"at"`
+}
+
+// UpdateMonitorBody stores the trigger clocks and verdicts of a service's stable version.
+type UpdateMonitorBody struct {
+	Monitor api.MonitorRecord `json:"monitor"`
 }
 
 type envelope struct {
@@ -192,6 +253,18 @@ func newBody(t CommandType) (any, error) {
 		return &ApplyPolicyBody{}, nil
 	case CmdDeletePolicy:
 		return &DeletePolicyBody{}, nil
+	case CmdStartRollout:
+		return &StartRolloutBody{}, nil
+	case CmdUpdateRollout:
+		return &UpdateRolloutBody{}, nil
+	case CmdRolloutCommand:
+		return &RolloutCommandBody{}, nil
+	case CmdStartValidation:
+		return &StartValidationBody{}, nil
+	case CmdFinishValidation:
+		return &FinishValidationBody{}, nil
+	case CmdUpdateMonitor:
+		return &UpdateMonitorBody{}, nil
 	}
 	return nil, fmt.Errorf("unknown command type %d", uint8(t))
 }

@@ -38,6 +38,8 @@ type change struct {
 	object string
 	old    any
 	new    any
+	// silent changes update the table but are not audited (a rollout's per-round clocks).
+	silent bool
 }
 
 // applier checks a command against the state and, only when every check passes, writes
@@ -54,6 +56,12 @@ var appliers = map[CommandType]applier{
 	CmdRemoveMember:      applyRemoveMember,
 	CmdApplyPolicy:       applyPolicy,
 	CmdDeletePolicy:      applyDeletePolicy,
+	CmdStartRollout:      applyStartRollout,
+	CmdUpdateRollout:     applyUpdateRollout,
+	CmdRolloutCommand:    applyRolloutCommand,
+	CmdStartValidation:   applyStartValidation,
+	CmdFinishValidation:  applyFinishValidation,
+	CmdUpdateMonitor:     applyUpdateMonitor,
 }
 
 // Apply implements raft.FSM. An entry that cannot be decoded, or of an unknown type, was
@@ -81,7 +89,9 @@ func (f *FSM) Apply(l *raft.Log) any {
 	}
 	for _, c := range changes {
 		s.tableIndex[c.table] = l.Index
-		s.appendAuditLocked(l.Index, env.Header, t.String(), c)
+		if !c.silent {
+			s.appendAuditLocked(l.Index, env.Header, t.String(), c)
+		}
 	}
 	if len(changes) > 0 {
 		s.notifyLocked()

@@ -21,8 +21,12 @@ type image struct {
 	Members    []*api.Member        `json:"members"`
 	Policies   []*api.PolicyRecord  `json:"policies"`
 	// PolicyHistory is every applied policy version, oldest first.
-	PolicyHistory []*api.PolicyRecord `json:"policy_history"`
-	Audit         []api.AuditEntry    `json:"audit"`
+	PolicyHistory []*api.PolicyRecord     `json:"policy_history"`
+	Rollouts      []*api.RolloutRecord    `json:"rollouts"`
+	Validations   []*api.ValidationRecord `json:"validations"`
+	Monitors      []*api.MonitorRecord    `json:"monitors"`
+	Datasets      map[string][]byte       `json:"datasets"`
+	Audit         []api.AuditEntry        `json:"audit"`
 }
 
 func (s *State) imageLocked() image {
@@ -36,6 +40,10 @@ func (s *State) imageLocked() image {
 		Members:       sortedValues(s.members, func(a, b *api.Member) int { return compareStrings(a.ID, b.ID) }),
 		Policies:      sortedValues(s.policies, func(a, b *api.PolicyRecord) int { return compareStrings(a.Name, b.Name) }),
 		PolicyHistory: s.policyHistory[:len(s.policyHistory):len(s.policyHistory)],
+		Rollouts:      sortedValues(s.rollouts, func(a, b *api.RolloutRecord) int { return compareStrings(a.Spec.ID, b.Spec.ID) }),
+		Validations:   sortedValues(s.validations, func(a, b *api.ValidationRecord) int { return compareStrings(a.ID, b.ID) }),
+		Monitors:      sortedValues(s.monitors, func(a, b *api.MonitorRecord) int { return compareStrings(a.Service, b.Service) }),
+		Datasets:      maps.Clone(s.datasets),
 		Audit:         s.audit[:len(s.audit):len(s.audit)],
 	}
 }
@@ -57,6 +65,18 @@ func (s *State) restore(img image) error {
 	for _, p := range img.Policies {
 		fresh.policies[p.Name] = p
 	}
+	for _, r := range img.Rollouts {
+		fresh.rollouts[r.Spec.ID] = r
+	}
+	for _, v := range img.Validations {
+		fresh.validations[v.ID] = v
+	}
+	for _, m := range img.Monitors {
+		fresh.monitors[m.Service] = m
+	}
+	if img.Datasets != nil {
+		fresh.datasets = img.Datasets
+	}
 	if err := VerifyAudit(img.Audit); err != nil {
 		return fmt.Errorf("restore snapshot: %w", err)
 	}
@@ -64,6 +84,7 @@ func (s *State) restore(img image) error {
 	defer s.mu.Unlock()
 	s.services, s.versions, s.routes, s.members = fresh.services, fresh.versions, fresh.routes, fresh.members
 	s.policies, s.policyHistory = fresh.policies, img.PolicyHistory
+	s.rollouts, s.validations, s.monitors, s.datasets = fresh.rollouts, fresh.validations, fresh.monitors, fresh.datasets
 	s.audit = img.Audit
 	s.tableIndex = img.TableIndex
 	if s.tableIndex == nil {

@@ -9,7 +9,12 @@ import (
 )
 
 func applyPolicyCmd(name, src string) Command {
-	return Command{Type: CmdApplyPolicy, Header: hdr("sre"), Body: ApplyPolicyBody{Name: name, Filename: name + ".hcl", Source: src}}
+	golden, err := os.ReadFile("../examples/data/golden.csv")
+	if err != nil {
+		panic(err)
+	}
+	return Command{Type: CmdApplyPolicy, Header: hdr("sre"), Body: ApplyPolicyBody{Name: name, Filename: name + ".hcl", Source: src,
+		Datasets: map[string][]byte{"../data/golden.csv": golden}}}
 }
 
 func TestPolicyVersionsAndConflicts(t *testing.T) {

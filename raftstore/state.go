@@ -11,11 +11,15 @@ import (
 
 // Table names, used for per-table indexes and in audit entries.
 const (
-	TableServices = "services"
-	TableVersions = "versions"
-	TableRoutes   = "routes"
-	TableMembers  = "members"
-	TablePolicies = "policies"
+	TableServices    = "services"
+	TableVersions    = "versions"
+	TableRoutes      = "routes"
+	TableMembers     = "members"
+	TablePolicies    = "policies"
+	TableRollouts    = "rollouts"
+	TableValidations = "validations"
+	TableMonitors    = "monitors"
+	TableDatasets    = "datasets"
 )
 
 // State is the replicated state: every record the FSM holds, each carrying the log index
@@ -33,7 +37,12 @@ type State struct {
 	policies map[string]*api.PolicyRecord
 	// policyHistory holds every applied version of every policy, oldest first.
 	policyHistory []*api.PolicyRecord
-	audit         []api.AuditEntry
+	rollouts      map[string]*api.RolloutRecord
+	validations   map[string]*api.ValidationRecord
+	monitors      map[string]*api.MonitorRecord
+	// datasets holds validation data sets by SHA-256 (hex).
+	datasets map[string][]byte
+	audit    []api.AuditEntry
 	// tableIndex is the index of the last write to each table, deletes included.
 	tableIndex map[string]uint64
 	// applied is the index of the last log entry applied (or restored).
@@ -49,13 +58,17 @@ type versionKey struct {
 // NewState returns an empty state.
 func NewState() *State {
 	return &State{
-		services:   map[string]*api.ServiceRecord{},
-		versions:   map[versionKey]*api.VersionRecord{},
-		routes:     map[string]*api.RouteRecord{},
-		members:    map[string]*api.Member{},
-		policies:   map[string]*api.PolicyRecord{},
-		tableIndex: map[string]uint64{},
-		changed:    make(chan struct{}),
+		services:    map[string]*api.ServiceRecord{},
+		versions:    map[versionKey]*api.VersionRecord{},
+		routes:      map[string]*api.RouteRecord{},
+		members:     map[string]*api.Member{},
+		policies:    map[string]*api.PolicyRecord{},
+		rollouts:    map[string]*api.RolloutRecord{},
+		validations: map[string]*api.ValidationRecord{},
+		monitors:    map[string]*api.MonitorRecord{},
+		datasets:    map[string][]byte{},
+		tableIndex:  map[string]uint64{},
+		changed:     make(chan struct{}),
 	}
 }
 
@@ -203,6 +216,78 @@ func (s *State) PolicyHistory(name string) []*api.PolicyRecord {
 	return out
 }
 
+// Rollout returns a rollout by id, or nil.
+func (s *State) Rollout(id string) *api.RolloutRecord {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.rollouts[id]
+}
+
+// Rollouts returns the rollouts of a service ("" for all), oldest first.
+func (s *State) Rollouts(service string) []*api.RolloutRecord {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []*api.RolloutRecord
+	for _, r := range s.rollouts {
+		if service == "" || r.Spec.Service == service {
+			out = append(out, r)
+		}
+	}
+	slices.SortFunc(out, func(a, b *api.RolloutRecord) int { return compareUint64(a.CreateIndex, b.CreateIndex) })
+	return out
+}
+
+// ActiveRollout returns the service's rollout that has not ended, or nil.
+func (s *State) ActiveRollout(service string) *api.RolloutRecord {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.activeRolloutLocked(service)
+}
+
+func (s *State) activeRolloutLocked(service string) *api.RolloutRecord {
+	for _, r := range s.rollouts {
+		if r.Spec.Service == service && !r.Status.Phase.Terminal() {
+			return r
+		}
+	}
+	return nil
+}
+
+// Validation returns a validation run by id, or nil.
+func (s *State) Validation(id string) *api.ValidationRecord {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.validations[id]
+}
+
+// Validations returns the validation runs of a service ("" for all), oldest first.
+func (s *State) Validations(service string) []*api.ValidationRecord {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []*api.ValidationRecord
+	for _, v := range s.validations {
+		if service == "" || v.Service == service {
+			out = append(out, v)
+		}
+	}
+	slices.SortFunc(out, func(a, b *api.ValidationRecord) int { return compareUint64(a.CreateIndex, b.CreateIndex) })
+	return out
+}
+
+// Monitor returns the stable-version monitor of a service, or nil.
+func (s *State) Monitor(service string) *api.MonitorRecord {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.monitors[service]
+}
+
+// Dataset returns a stored validation data set by SHA-256, or nil.
+func (s *State) Dataset(sha string) []byte {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.datasets[sha]
+}
+
 // Audit returns the audit entries with Seq > after, oldest first, at most limit (0: all).
 func (s *State) Audit(after uint64, limit int) []api.AuditEntry {
 	s.mu.RLock()
@@ -240,6 +325,16 @@ func (v View) Versions(service string) []*api.VersionRecord { return v.s.version
 
 // Routes returns a service's route table, or nil.
 func (v View) Routes(service string) *api.RouteRecord { return v.s.routes[service] }
+
+func compareUint64(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
 
 func sortedValues[K comparable, V any](m map[K]V, cmp func(a, b V) int) []V {
 	out := slices.Collect(maps.Values(m))

@@ -66,7 +66,7 @@ func (a *Agent) putPolicy(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.commit(w, r, a.command(r, raftstore.CmdApplyPolicy, cas, raftstore.ApplyPolicyBody{
-		Name: name, Filename: body.Filename, Source: body.Source, Vars: body.Vars}))
+		Name: name, Filename: body.Filename, Source: body.Source, Vars: body.Vars, Datasets: body.Datasets}))
 }
 
 func (a *Agent) deletePolicy(w http.ResponseWriter, r *http.Request) {

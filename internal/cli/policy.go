@@ -188,13 +188,37 @@ func policyApplyCommand() *command {
 				v := uint64(cas)
 				opts.CAS = &v
 			}
-			res, err := c.ApplyPolicy(ctx, name, api.PolicyUpload{Filename: filepath.Base(path), Source: string(src), Vars: vars}, opts)
+			datasets, err := policyDatasets(path, p)
+			if err != nil {
+				e.errorf("%v", err)
+				return exitInvalid
+			}
+			res, err := c.ApplyPolicy(ctx, name, api.PolicyUpload{Filename: filepath.Base(path), Source: string(src), Vars: vars, Datasets: datasets}, opts)
 			if err != nil {
 				return e.fail(err)
 			}
 			return e.written(res, fmt.Sprintf("policy %s applied: %s", name, p.Hash))
 		},
 	}
+}
+
+// policyDatasets reads the validation data sets a policy names, relative to its file, so
+// they are stored with the policy version (and pinned by their SHA-256).
+func policyDatasets(path string, p *policies.Policy) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	for _, svc := range p.Services {
+		for _, cv := range svc.ClinicalValidations {
+			if cv.DatasetIsURL() {
+				continue
+			}
+			b, err := os.ReadFile(cv.DatasetLocation(path))
+			if err != nil {
+				return nil, fmt.Errorf("%s: clinical_validation %q: data set: %w", cv.Range.String(), cv.Name, err)
+			}
+			out[cv.Dataset] = b
+		}
+	}
+	return out, nil
 }
 
 func printChanges(e *env, changes []policies.Change) {
