@@ -213,7 +213,8 @@ func policyDatasets(path string, p *policies.Policy) (map[string][]byte, error) 
 			}
 			b, err := os.ReadFile(cv.DatasetLocation(path))
 			if err != nil {
-				return nil, fmt.Errorf("%s: clinical_validation %q: data set: %w", cv.Range.String(), cv.Name, err)
+				return nil, fmt.Errorf("%s:%d:%d: clinical_validation %q: data set %q (read relative to the policy file): %w",
+					cv.Range.Filename, cv.Range.Start.Line, cv.Range.Start.Column, cv.Name, cv.Dataset, err)
 			}
 			out[cv.Dataset] = b
 		}

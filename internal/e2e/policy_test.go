@@ -17,7 +17,21 @@ func TestPolicyCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
+	// The policy names its golden set relative to itself (../data/golden.csv).
+	root := t.TempDir()
+	dir := filepath.Join(root, "policies")
+	golden, err := os.ReadFile("../../examples/data/golden.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{dir, filepath.Join(root, "data")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(root, "data", "golden.csv"), golden, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	path := filepath.Join(dir, "breast-cancer-dx.hcl")
 	if err := os.WriteFile(path, example, 0o644); err != nil {
 		t.Fatal(err)
