@@ -344,3 +344,42 @@ func (c *Client) DeletePolicy(ctx context.Context, name string, o WriteOptions) 
 	var out WriteResult
 	return out, c.Do(ctx, http.MethodDelete, "/v1/policies/"+url.PathEscape(name), o.query(), o.Reason, nil, &out)
 }
+
+// StartRolloutRequest is the body of POST /v1/rollouts.
+type StartRolloutRequest struct {
+	Service string `json:"service"`
+	// To is the candidate version.
+	To string `json:"to"`
+	// Plan names a canary or blue_green plan of the service's policy; empty for a restore
+	// (a rollback of production to To).
+	Plan   string `json:"plan,omitempty"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// StartRollout starts a rollout and returns its record.
+func (c *Client) StartRollout(ctx context.Context, req StartRolloutRequest) (*RolloutRecord, error) {
+	var out RolloutRecord
+	return &out, c.Do(ctx, http.MethodPost, "/v1/rollouts", nil, req.Reason, req, &out)
+}
+
+// Rollouts lists rollouts, optionally of one service.
+func (c *Client) Rollouts(ctx context.Context, service string) ([]RolloutRecord, error) {
+	q := url.Values{}
+	if service != "" {
+		q.Set("service", service)
+	}
+	var out []RolloutRecord
+	return out, c.Do(ctx, http.MethodGet, "/v1/rollouts", q, "", nil, &out)
+}
+
+// Rollout returns one rollout.
+func (c *Client) Rollout(ctx context.Context, id string) (*RolloutRecord, error) {
+	var out RolloutRecord
+	return &out, c.Do(ctx, http.MethodGet, "/v1/rollouts/"+url.PathEscape(id), nil, "", nil, &out)
+}
+
+// RolloutCommand queues promote, pause, resume, abort or rollback for a rollout.
+func (c *Client) RolloutCommand(ctx context.Context, id string, cmd RolloutCommand) (WriteResult, error) {
+	var out WriteResult
+	return out, c.Do(ctx, http.MethodPost, "/v1/rollouts/"+url.PathEscape(id)+"/commands", nil, cmd.Reason, cmd, &out)
+}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/seed70a3350f/vigil/api"
 	"github.com/seed70a3350f/vigil/raftstore"
+	"github.com/seed70a3350f/vigil/router/controller"
 	"github.com/seed70a3350f/vigil/xds"
 	"github.com/seed70a3350f/vigil/xds/serve"
 )
@@ -29,6 +30,8 @@ type Agent struct {
 	xds      *serve.Server
 	http     *http.Server
 	client   *http.Client // to peers' admin APIs
+
+	controller *controller.Controller
 
 	adminLis net.Listener
 	xdsLis   net.Listener

@@ -56,6 +56,11 @@ func (a *Agent) routes() http.Handler {
 	mux.HandleFunc("PUT /v1/policies/{name}", a.putPolicy)
 	mux.HandleFunc("DELETE /v1/policies/{name}", a.deletePolicy)
 
+	mux.HandleFunc("GET /v1/rollouts", a.read(a.listRollouts))
+	mux.HandleFunc("GET /v1/rollouts/{id}", a.read(a.getRollout))
+	mux.HandleFunc("POST /v1/rollouts", a.leaderOnly(a.startRollout))
+	mux.HandleFunc("POST /v1/rollouts/{id}/commands", a.leaderOnly(a.rolloutCommand))
+
 	mux.HandleFunc("POST /v1/internal/apply", a.internalApply)
 	return mux
 }
