@@ -45,6 +45,9 @@ type command struct {
 	flags   func(fs *flag.FlagSet)
 	run     func(ctx context.Context, e *env, args argv) int
 	sub     []*command
+	// long commands (watching a rollout) run until done or interrupted; -timeout bounds
+	// each request instead of the whole command.
+	long bool
 }
 
 func root() *command {
@@ -57,6 +60,7 @@ func root() *command {
 			proxiesCommand(),
 			clusterCommand(),
 			policyCommand(),
+			rolloutCommand(),
 			auditCommand(),
 			completionCommand(),
 		},
@@ -142,8 +146,11 @@ func (c *command) dispatch(ctx context.Context, e *env, args []string, path []st
 		e.errorf("-o %q: want table or json", e.output)
 		return exitUsage
 	}
-	ctx, cancel := context.WithTimeout(ctx, e.wait)
-	defer cancel()
+	if !c.long {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, e.wait)
+		defer cancel()
+	}
 	return c.run(ctx, e, argv{fs: fs, pos: positional})
 }
 
