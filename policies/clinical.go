@@ -16,6 +16,8 @@ const (
 	DefaultConcurrency        = 8
 	MaxConcurrency            = 256
 	DefaultCaseTimeout        = 5 * time.Second
+	DefaultPositiveLabel      = "positive"
+	DefaultNegativeLabel      = "negative"
 )
 
 // ClinicalValidation runs a labelled golden data set through the mesh against a candidate
@@ -41,6 +43,10 @@ type ClinicalValidation struct {
 	Subgroups        []string
 	MinSubgroupCases uint32
 	Interval         IntervalMethod
+	// PositiveLabel and NegativeLabel are the data set's label values of the positive
+	// (diseased) and negative class, as the model answers them too (attribute labels =
+	// [positive, negative]; default "positive" and "negative").
+	PositiveLabel, NegativeLabel string
 	// Concurrency is the number of cases in flight, 1 to MaxConcurrency.
 	Concurrency uint32
 	// Timeout bounds one case; a timed-out case counts as a wrong answer.

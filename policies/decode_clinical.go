@@ -20,6 +20,8 @@ func (d *decoder) decodeClinicalValidation(b *hclsyntax.Block) ClinicalValidatio
 		Interval:         IntervalWilson,
 		Concurrency:      DefaultConcurrency,
 		Timeout:          DefaultCaseTimeout,
+		PositiveLabel:    DefaultPositiveLabel,
+		NegativeLabel:    DefaultNegativeLabel,
 		Range:            b.DefRange(),
 	}
 	ds, dsa, ok := r.str("dataset", `"../data/golden.csv"`)
@@ -86,6 +88,18 @@ func (d *decoder) decodeClinicalValidation(b *hclsyntax.Block) ClinicalValidatio
 			r.errorf(a.SrcRange, "add subgroups = [\"column\"] or remove min_subgroup_cases", "min_subgroup_cases is set but there are no subgroups")
 		} else {
 			c.MinSubgroupCases = uint32(v)
+		}
+	}
+	if labels, ranges, la, ok := r.stringList("labels", `["malignant", "benign"]`); ok {
+		switch {
+		case len(labels) != 2:
+			r.errorf(la.SrcRange, `write the positive class first, then the negative one: labels = ["malignant", "benign"]`, "labels has %d elements; want 2", len(labels))
+		case strings.TrimSpace(labels[0]) == "" || strings.TrimSpace(labels[1]) == "":
+			r.errorf(ranges[0], "name both classes as the data set's label column spells them", "labels has an empty element")
+		case labels[0] == labels[1]:
+			r.errorf(ranges[1], "the two classes need different names", "labels lists %q twice", labels[0])
+		default:
+			c.PositiveLabel, c.NegativeLabel = labels[0], labels[1]
 		}
 	}
 	if v, _, ok := enumAttr(r, "interval", intervalMethodNames); ok {

@@ -310,6 +310,7 @@ func clinicalNode(c *ClinicalValidation) *node {
 	n.set("min_positive_cases", strconv.FormatUint(uint64(c.MinPositiveCases), 10))
 	n.set("subgroups", quoteList(c.Subgroups))
 	n.set("min_subgroup_cases", strconv.FormatUint(uint64(c.MinSubgroupCases), 10))
+	n.set("labels", quoteList([]string{c.PositiveLabel, c.NegativeLabel}))
 	n.set("interval", strconv.Quote(c.Interval.String()))
 	n.set("concurrency", strconv.FormatUint(uint64(c.Concurrency), 10))
 	n.set("timeout", quoteDuration(c.Timeout))

@@ -36,6 +36,10 @@ func TestExamplePolicyEncodesTheTriggerTable(t *testing.T) {
 	}{
 		{"accuracy_floor", CategoryCriticalSafety, ConditionBelow, 0.80, ActionRollbackImmediately,
 			[]string{`inference_feedback_total{service="${service}",version="${version}",label="malignant",predicted="malignant"}`}},
+		{"sensitivity_floor", CategoryCriticalSafety, ConditionBelow, 0.85, ActionRollbackImmediately,
+			[]string{`label="malignant",predicted="malignant"`, `inference_feedback_total{service="${service}",version="${version}",label="malignant"}`}},
+		{"error_burst", CategoryCriticalSafety, ConditionAbove, 0.5, ActionRollbackImmediately,
+			[]string{`irate(inference_requests_total{service="${service}",version="${version}",outcome="error"}[5s])`}},
 		{"adverse_event_rate", CategoryCriticalSafety, ConditionAbove, 0.01, ActionRollbackImmediately,
 			[]string{"clinical_adverse_events_total", "inference_requests_total"}},
 		{"error_rate", CategoryPerformanceDegradation, ConditionAbove, 0.10, ActionRollbackAfterWarning,

@@ -2,10 +2,15 @@ package policies
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/hashicorp/hcl/v2"
 )
 
 // FuzzParse checks Parse's contract on arbitrary input: it never panics; it returns a nil
@@ -36,9 +41,12 @@ func FuzzParse(f *testing.F) {
 			if d.Subject == nil || d.Subject.Filename != "fuzz.hcl" || d.Subject.Start.Line < 1 || d.Subject.Start.Column < 1 {
 				t.Fatalf("diagnostic without a position in the file: %#v", d)
 			}
+			if s, e := d.Subject.Start, d.Subject.End; s.Byte > len(src) || e.Byte > len(src) || e.Byte < s.Byte || s.Line > bytes.Count(src, []byte("\n"))+1 {
+				t.Fatalf("diagnostic %q points outside the %d-byte input: %+v", d.Summary, len(src), *d.Subject)
+			}
 		}
 		_ = FormatDiagnostics(map[string][]byte{"fuzz.hcl": src}, diags)
-		_ = DiagnosticsError(diags)
+		checkErrorPositions(t, diags)
 		_ = Hash(src)
 
 		formatted, err := Format(src)
@@ -82,6 +90,39 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkErrorPositions fails the test unless DiagnosticsError(diags) is nil exactly when
+// there is no error, and otherwise wraps one *DiagnosticError per error diagnostic whose
+// message starts with "fuzz.hcl:LINE:COL: ".
+func checkErrorPositions(t *testing.T, diags hcl.Diagnostics) {
+	t.Helper()
+	err := DiagnosticsError(diags)
+	if (err == nil) == diags.HasErrors() {
+		t.Fatalf("DiagnosticsError = %v, but HasErrors = %v", err, diags.HasErrors())
+	}
+	if err == nil {
+		return
+	}
+	var pe *ParseError
+	if !errors.As(err, &pe) {
+		t.Fatalf("DiagnosticsError returned %T, want *ParseError", err)
+	}
+	wrapped := pe.Unwrap()
+	i := 0
+	for _, d := range diags {
+		if d.Severity != hcl.DiagError {
+			continue
+		}
+		prefix := fmt.Sprintf("fuzz.hcl:%d:%d: ", d.Subject.Start.Line, d.Subject.Start.Column)
+		if i >= len(wrapped) || !strings.HasPrefix(wrapped[i].Error(), prefix) {
+			t.Fatalf("error %d of %d does not start with %q:\n%s", i, len(wrapped), prefix, err)
+		}
+		i++
+	}
+	if i != len(wrapped) {
+		t.Fatalf("%d errors wrapped for %d error diagnostics", len(wrapped), i)
+	}
 }
 
 func roundTrip(t *testing.T, q QueryTemplate, vars QueryVars) {

@@ -62,6 +62,10 @@ func run(args []string) int {
 	fs.StringVar(&c.HeartbeatTimeout, "raft-heartbeat-timeout", "", "Raft heartbeat timeout (default 500ms)")
 	fs.StringVar(&c.ElectionTimeout, "raft-election-timeout", "", "Raft election timeout (default 500ms)")
 	fs.StringVar(&c.LeaderLeaseTimeout, "raft-leader-lease-timeout", "", "Raft leader lease (default 250ms)")
+	fs.StringVar(&c.PrometheusAddress, "prometheus-addr", "", "base URL of the Prometheus HTTP API triggers and judges query, e.g. http://127.0.0.1:9090")
+	fs.StringVar(&c.PrometheusTimeout, "prometheus-timeout", "", "timeout of one Prometheus query attempt (default 5s)")
+	fs.StringVar(&c.PrometheusBearerTokenFile, "prometheus-bearer-token-file", "", "file holding a bearer token for Prometheus")
+	fs.StringVar(&c.ControllerTick, "controller-tick", "", "period of the rollout controller's rounds on the leader (default 250ms)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -142,6 +146,14 @@ func mergeFlags(file, flags agent.Config, fs *flag.FlagSet) agent.Config {
 			out.WarmTimeout = flags.WarmTimeout
 		case "drain-timeout":
 			out.DrainTimeout = flags.DrainTimeout
+		case "prometheus-addr":
+			out.PrometheusAddress = flags.PrometheusAddress
+		case "prometheus-timeout":
+			out.PrometheusTimeout = flags.PrometheusTimeout
+		case "prometheus-bearer-token-file":
+			out.PrometheusBearerTokenFile = flags.PrometheusBearerTokenFile
+		case "controller-tick":
+			out.ControllerTick = flags.ControllerTick
 		case "raft-snapshot-threshold":
 			out.SnapshotThreshold = flags.SnapshotThreshold
 		case "raft-trailing-logs":

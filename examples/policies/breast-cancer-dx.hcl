@@ -94,6 +94,38 @@ service "breast-cancer-dx" {
     }
   }
 
+  # A missed cancer is the costliest error of this model: sensitivity (malignant cases
+  # predicted malignant, among malignant cases with ground truth) has its own floor.
+  trigger "sensitivity_floor" {
+    category  = "critical_safety"
+    query     = <<-EOT
+      (sum(increase(inference_feedback_total{${local.sel},label="malignant",predicted="malignant"}[${local.window}])) or vector(0))
+      /
+      sum(increase(inference_feedback_total{${local.sel},label="malignant"}[${local.window}]))
+    EOT
+    condition = "below"
+    threshold = 0.85
+    action    = "rollback_immediately"
+    min_samples {
+      query = "sum(increase(inference_feedback_total{${local.sel},label=\"malignant\"}[${local.window}]))"
+      count = 30
+    }
+  }
+
+  # A model failing most of its requests is a safety problem, not a performance one: the
+  # error share of the last scrape interval (irate) above one half rolls back at once.
+  trigger "error_burst" {
+    category  = "critical_safety"
+    query     = "(sum(irate(inference_requests_total{${local.sel},outcome=\"error\"}[5s])) or vector(0)) / sum(irate(inference_requests_total{${local.sel}}[5s]))"
+    condition = "above"
+    threshold = 0.5
+    action    = "rollback_immediately"
+    min_samples {
+      query = "sum(increase(inference_requests_total{${local.sel}}[5s]))"
+      count = 5
+    }
+  }
+
   trigger "adverse_event_rate" {
     category  = "critical_safety"
     query     = "(sum(increase(clinical_adverse_events_total{${local.sel}}[${local.window}])) or vector(0)) / ${local.requests}"
@@ -194,6 +226,7 @@ service "breast-cancer-dx" {
     confidence         = 0.95
     min_cases          = 100
     min_positive_cases = 30
+    labels             = ["malignant", "benign"]
     interval           = "wilson"
     concurrency        = 8
     timeout            = "5s"

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/seed70a3350f/vigil/api"
+	"github.com/seed70a3350f/vigil/internal/webhook"
 	"github.com/seed70a3350f/vigil/raftstore"
 	"github.com/seed70a3350f/vigil/router/controller"
 	"github.com/seed70a3350f/vigil/xds"
@@ -31,7 +32,12 @@ type Agent struct {
 	http     *http.Server
 	client   *http.Client // to peers' admin APIs
 
-	controller *controller.Controller
+	controller  *controller.Controller
+	policies    *policyCache
+	validations *validations
+	notifier    *webhook.Notifier
+	// ctx lives from Start to Shutdown; background work of the node derives from it.
+	ctx context.Context
 
 	adminLis net.Listener
 	xdsLis   net.Listener
@@ -128,7 +134,7 @@ func (a *Agent) XDS() *serve.Server { return a.xds }
 // is listening; joining an existing cluster happens in the background.
 func (a *Agent) Start(ctx context.Context) error {
 	runCtx, cancel := context.WithCancel(context.Background())
-	a.cancel = cancel
+	a.ctx, a.cancel = runCtx, cancel
 	if a.cfg.Bootstrap {
 		voters := []api.Member{a.Self()}
 		if len(a.cfg.peers) > 0 {
@@ -164,6 +170,10 @@ func (a *Agent) Start(ctx context.Context) error {
 		defer a.wg.Done()
 		a.maintainMembership(runCtx)
 	}()
+	if err := a.startController(runCtx); err != nil {
+		cancel()
+		return err
+	}
 	a.log.Info("xds-server started", "raft", a.node.Addr(), "admin", a.AdminAddr(), "xds", a.XDSAddr(), "data_dir", a.cfg.DataDir)
 	return nil
 }
@@ -234,7 +244,13 @@ func (a *Agent) Shutdown(ctx context.Context) error {
 		}
 	}
 	a.xds.Stop(ctx)
+	if a.validations != nil {
+		a.validations.close()
+	}
 	a.wg.Wait()
+	if a.notifier != nil {
+		a.notifier.Close()
+	}
 	if err := a.node.Shutdown(); err != nil {
 		errs = append(errs, err)
 	}

@@ -74,6 +74,18 @@ type Config struct {
 	// Default 4096.
 	TrailingLogs uint64 `hcl:"raft_trailing_logs,optional"`
 
+	// PrometheusAddress is the base URL of the Prometheus HTTP API that triggers and
+	// judges query, e.g. http://127.0.0.1:9090. Without it every measurement is an error
+	// and rollouts hold; they never advance on missing data.
+	PrometheusAddress string `hcl:"prometheus_address,optional"`
+	// PrometheusTimeout bounds one query attempt. Default 5s.
+	PrometheusTimeout string `hcl:"prometheus_timeout,optional"`
+	// PrometheusBearerTokenFile names a file holding a bearer token for Prometheus.
+	PrometheusBearerTokenFile string `hcl:"prometheus_bearer_token_file,optional"`
+	// ControllerTick is the period of the rollout controller's rounds on the leader.
+	// Default 250ms.
+	ControllerTick string `hcl:"controller_tick,optional"`
+
 	// Dev selects the single-node embedded defaults.
 	Dev bool `hcl:"dev,optional"`
 }
@@ -93,6 +105,8 @@ type resolved struct {
 	timing       raftstore.Timing
 	warmTimeout  time.Duration
 	drainTimeout time.Duration
+	promTimeout  time.Duration
+	tick         time.Duration
 	peers        []peer
 }
 
@@ -162,6 +176,8 @@ func (c Config) resolve() (resolved, error) {
 	dt := raftstore.DefaultTiming()
 	r.warmTimeout = parse("warm_timeout", c.WarmTimeout, 10*time.Second)
 	r.drainTimeout = parse("drain_timeout", c.DrainTimeout, 5*time.Second)
+	r.promTimeout = parse("prometheus_timeout", c.PrometheusTimeout, 5*time.Second)
+	r.tick = parse("controller_tick", c.ControllerTick, 250*time.Millisecond)
 	r.timing = raftstore.Timing{
 		HeartbeatTimeout:   parse("raft_heartbeat_timeout", c.HeartbeatTimeout, dt.HeartbeatTimeout),
 		ElectionTimeout:    parse("raft_election_timeout", c.ElectionTimeout, dt.ElectionTimeout),

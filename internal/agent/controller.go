@@ -2,13 +2,18 @@ package agent
 
 import (
 	"context"
+	"fmt"
 	"sync"
+	"time"
 
 	"github.com/seed70a3350f/vigil/api"
 	"github.com/seed70a3350f/vigil/policies"
 	"github.com/seed70a3350f/vigil/raftstore"
 	"github.com/seed70a3350f/vigil/router"
+	"github.com/seed70a3350f/vigil/internal/webhook"
 	"github.com/seed70a3350f/vigil/router/controller"
+	"github.com/seed70a3350f/vigil/safety/metrics"
+	"github.com/seed70a3350f/vigil/safety/trigger"
 )
 
 // controllerStore gives the controller the leader's state and commits its writes on this
@@ -91,6 +96,54 @@ func policyVersion(st *raftstore.State, name, hash string) *api.PolicyRecord {
 		}
 	}
 	return nil
+}
+
+// startController builds the rollout controller with its measurements, validations,
+// gates and notifications, and runs it; it steps only while this node leads.
+func (a *Agent) startController(ctx context.Context) error {
+	src, err := a.metricsSource()
+	if err != nil {
+		return err
+	}
+	a.policies = &policyCache{}
+	a.validations = newValidations(a)
+	lookup := func(r *api.RolloutRecord) *policies.Service { return a.policies.service(a.node.State(), r) }
+	a.notifier = webhook.NewNotifier(lookup, a.log, a.registry)
+	a.controller = controller.New(controller.Options{
+		Store:       controllerStore{a},
+		Proxies:     controllerStore{a},
+		Triggers:    &triggerRounds{eval: &trigger.Evaluator{Source: src, Concurrency: 16, Timeout: a.cfg.promTimeout + time.Second}},
+		Judges:      &judgeRunner{src: src, step: 10 * time.Second},
+		Validations: a.validations,
+		Gates:       webhook.NewGates(lookup, a.log, 0),
+		Notifier:    a.notifier,
+		Logger:      a.log,
+		Registerer:  a.registry,
+		Tick:        a.cfg.tick,
+		IsLeader:    a.node.IsLeader,
+	})
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		a.controller.Run(ctx)
+	}()
+	return nil
+}
+
+// metricsSource is the Prometheus the node measures with, or a source whose every query
+// fails when none is configured.
+func (a *Agent) metricsSource() (metrics.Source, error) {
+	if a.cfg.PrometheusAddress == "" {
+		a.log.Warn("no prometheus_address: triggers and judges report errors and rollouts hold")
+		return noSource{}, nil
+	}
+	p, err := metrics.NewPrometheus(metrics.Config{Address: a.cfg.PrometheusAddress, Timeout: a.cfg.promTimeout,
+		Retries: 1, RetryBackoff: 100 * time.Millisecond, RetryBackoffMax: 500 * time.Millisecond,
+		BearerTokenFile: a.cfg.PrometheusBearerTokenFile})
+	if err != nil {
+		return nil, fmt.Errorf("prometheus_address %q: %w", a.cfg.PrometheusAddress, err)
+	}
+	return p, nil
 }
 
 // kickController asks the controller for a round now (after an operator command).

@@ -369,10 +369,19 @@ func (c *Controller) routesFor(rec *api.RolloutRecord, a rollout.SetRoutes) (*ro
 	rt := cur.RouteTable.Clone()
 	rt.Split = slices.Clone(a.Split)
 	if pin := rec.Spec.TesterPin; pin != nil {
+		// A rollout with a clinical validation also pins its stable version, the paired
+		// comparator, so the validation never relies on the weighted split.
+		comparator := router.HeaderPin{Header: policies.DefaultValidationHeader, Value: rec.Spec.Stable.String(), Version: rec.Spec.Stable}
 		if a.RemovePin {
 			rt, _ = rt.Unpin(pin.Header, pin.Value)
+			if rec.Spec.Validation != "" {
+				rt, _ = rt.Unpin(comparator.Header, comparator.Value)
+			}
 		} else if a.Pin != nil {
 			rt = rt.Pin(a.Pin.Header, a.Pin.Value, a.Pin.Version)
+			if rec.Spec.Validation != "" {
+				rt = rt.Pin(comparator.Header, comparator.Value, comparator.Version)
+			}
 		}
 	}
 	if rt.Mirror != nil && rt.Mirror.Version == rec.Spec.Candidate && (a.RemovePin || weight(a.Split, rec.Spec.Candidate) == 0) {

@@ -1,6 +1,7 @@
 package rollout
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/seed70a3350f/vigil/router"
@@ -41,6 +42,24 @@ const (
 	// TriggerError: the measurement failed; holds the rollout.
 	TriggerError
 )
+
+// String returns Healthy, Pending, Breached, NoData or Error (the spelling of
+// api.TriggerStatus.Verdict).
+func (k TriggerKind) String() string {
+	switch k {
+	case TriggerHealthy:
+		return "Healthy"
+	case TriggerPending:
+		return "Pending"
+	case TriggerBreached:
+		return "Breached"
+	case TriggerNoData:
+		return "NoData"
+	case TriggerError:
+		return "Error"
+	}
+	return fmt.Sprintf("TriggerKind(%d)", uint8(k))
+}
 
 // TriggerAction is what a firing trigger asks for.
 type TriggerAction uint8
