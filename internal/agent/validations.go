@@ -18,6 +18,7 @@ import (
 	"github.com/seed70a3350f/vigil/internal/oip"
 	"github.com/seed70a3350f/vigil/policies"
 	"github.com/seed70a3350f/vigil/raftstore"
+	"github.com/seed70a3350f/vigil/router"
 	"github.com/seed70a3350f/vigil/router/controller"
 	"github.com/seed70a3350f/vigil/router/rollout"
 	"github.com/seed70a3350f/vigil/safety/clinical"
@@ -342,4 +343,204 @@ func (v *validations) Result(rolloutID string) (*rollout.ValidationResult, bool)
 		verdict = rollout.ValidationInconclusive
 	}
 	return &rollout.ValidationResult{RunID: latest.ID, Verdict: verdict, Reason: latest.Reason}, true
+}
+
+// StandaloneRun is a validation asked for by an operator (meshctl validate run), outside
+// any rollout.
+type StandaloneRun struct {
+	Service string
+	Version string
+	// Against overrides the block's comparator: a version, "none", or "" for the block's
+	// own (against = "current" means the version with the most weighted traffic).
+	Against string
+	// Validation names the policy's clinical_validation block; "" takes the first.
+	Validation string
+	// DatasetName and Dataset replace the block's data set when Dataset is non-empty.
+	DatasetName string
+	Dataset     []byte
+	By          string
+}
+
+// startStandalone starts an operator's validation run on this node and returns its id.
+// The candidate and comparator are reached through x-vigil-version pins; pins that are
+// missing are added to the service's route table (a committed, audited route change that
+// weighted traffic does not see) and removed again when the run ends.
+func (v *validations) startStandalone(ctx context.Context, run StandaloneRun) (string, error) {
+	rec, pol, err := v.a.parsedPolicyFor(run.Service)
+	if err != nil {
+		return "", err
+	}
+	svc := pol.Service(run.Service)
+	if svc == nil || len(svc.ClinicalValidations) == 0 {
+		return "", &api.Error{Code: api.CodePrecondition, Message: fmt.Sprintf("policy %s has no clinical_validation block for %s", rec.Name, run.Service),
+			Hint: "add a clinical_validation block with its acceptance criteria to the policy and apply it"}
+	}
+	spec := &svc.ClinicalValidations[0]
+	if run.Validation != "" {
+		if spec = svc.ClinicalValidation(run.Validation); spec == nil {
+			return "", &api.Error{Code: api.CodeNotFound, Message: fmt.Sprintf("policy %s has no clinical_validation %q for %s", rec.Name, run.Validation, run.Service)}
+		}
+	}
+	st := v.a.node.State()
+	candidate, err := router.ParseVersion(run.Version)
+	if err != nil {
+		return "", &api.Error{Code: api.CodeInvalid, Message: err.Error()}
+	}
+	if st.Version(run.Service, candidate) == nil {
+		return "", &api.Error{Code: api.CodeNotFound, Message: fmt.Sprintf("version %s of %s is not registered", run.Version, run.Service),
+			Hint: fmt.Sprintf("register it with `meshctl versions add %s %s ADDRESS`", run.Service, run.Version)}
+	}
+	routes := st.Routes(run.Service)
+	if routes == nil {
+		return "", &api.Error{Code: api.CodePrecondition, Message: fmt.Sprintf("service %s has no route table", run.Service)}
+	}
+	req := validationRequest{Service: run.Service, Spec: spec, Policy: rec.Name, PolicyHash: rec.Hash, By: run.By,
+		Candidate: &validationTarget{Version: run.Version, Header: policies.DefaultValidationHeader, Pin: run.Version}}
+	against := run.Against
+	if against == "" {
+		switch spec.Against.Kind {
+		case policies.AgainstNone:
+			against = "none"
+		case policies.AgainstVersion:
+			against = spec.Against.Version
+		default:
+			against = heaviest(routes.Split).String()
+		}
+	}
+	if against != "none" {
+		av, err := router.ParseVersion(against)
+		if err != nil {
+			return "", &api.Error{Code: api.CodeInvalid, Message: fmt.Sprintf("against %q: %v", against, err)}
+		}
+		if av == candidate {
+			return "", &api.Error{Code: api.CodeInvalid, Message: fmt.Sprintf("against %s is the candidate itself: give another version or none", against)}
+		}
+		req.Comparator = &validationTarget{Version: av.String(), Header: policies.DefaultValidationHeader, Pin: av.String()}
+	} else {
+		spec = withoutPaired(spec)
+		req.Spec = spec
+	}
+	if len(run.Dataset) > 0 {
+		req.DatasetName, req.Dataset = run.DatasetName, run.Dataset
+	} else {
+		data, err := storedDataset(st, v.a.node.State().Policy(rec.Name), spec)
+		if err != nil {
+			return "", &api.Error{Code: api.CodePrecondition, Message: err.Error()}
+		}
+		req.DatasetName, req.Dataset = spec.Dataset, data
+	}
+	added, err := v.ensurePins(ctx, run.Service, req.Candidate, req.Comparator)
+	if err != nil {
+		return "", err
+	}
+	id, err := v.start("", req)
+	if err != nil {
+		v.removePins(run.Service, added)
+		return "", err
+	}
+	if len(added) > 0 {
+		v.a.wg.Add(1)
+		go func() {
+			defer v.a.wg.Done()
+			v.waitFinished(id)
+			v.removePins(run.Service, added)
+		}()
+	}
+	return id, nil
+}
+
+// withoutPaired returns spec without its paired criteria (a run against "none").
+func withoutPaired(spec *policies.ClinicalValidation) *policies.ClinicalValidation {
+	out := *spec
+	out.Require = nil
+	for _, c := range spec.Require {
+		if !c.Paired() {
+			out.Require = append(out.Require, c)
+		}
+	}
+	out.Against = policies.Comparator{Kind: policies.AgainstNone}
+	return &out
+}
+
+// heaviest returns the version with the largest weight of a split.
+func heaviest(split []router.Split) router.Version {
+	var best router.Split
+	for _, s := range split {
+		if s.Weight > best.Weight {
+			best = s
+		}
+	}
+	return best.Version
+}
+
+// ensurePins adds the x-vigil-version pins of the targets that lack one and returns them.
+func (v *validations) ensurePins(ctx context.Context, service string, targets ...*validationTarget) ([]*validationTarget, error) {
+	cur := v.a.node.State().Routes(service)
+	rt := cur.RouteTable.Clone()
+	var added []*validationTarget
+	for _, t := range targets {
+		if t == nil || pinned(rt, t) {
+			continue
+		}
+		rt = rt.Pin(t.Header, t.Pin, router.MustParseVersion(t.Version))
+		added = append(added, t)
+	}
+	if len(added) == 0 {
+		return nil, nil
+	}
+	cas := cur.ModifyIndex
+	h := v.a.header(ctx, "validation")
+	h.CAS = &cas
+	h.Reason = "pin versions for a clinical validation run"
+	if _, err := v.a.apply(ctx, raftstore.Command{Type: raftstore.CmdSetRoutes, Header: h, Body: raftstore.SetRoutesBody{Routes: rt}}); err != nil {
+		return nil, fmt.Errorf("pin versions for the validation run: %w", err)
+	}
+	return added, nil
+}
+
+func pinned(rt router.RouteTable, t *validationTarget) bool {
+	for _, p := range rt.Pins {
+		if p.Header == t.Header && p.Value == t.Pin && p.Version.String() == t.Version {
+			return true
+		}
+	}
+	return false
+}
+
+// removePins removes pins a run added; a later change by someone else wins (check-and-set
+// failures are logged, never retried over a newer table).
+func (v *validations) removePins(service string, added []*validationTarget) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(v.a.ctx), 30*time.Second)
+	defer cancel()
+	cur := v.a.node.State().Routes(service)
+	if cur == nil {
+		return
+	}
+	rt := cur.RouteTable.Clone()
+	for _, t := range added {
+		rt, _ = rt.Unpin(t.Header, t.Pin)
+	}
+	cas := cur.ModifyIndex
+	h := v.a.header(ctx, "validation")
+	h.CAS = &cas
+	h.Reason = "unpin versions after a clinical validation run"
+	if _, err := v.a.apply(ctx, raftstore.Command{Type: raftstore.CmdSetRoutes, Header: h, Body: raftstore.SetRoutesBody{Routes: rt}}); err != nil {
+		v.a.log.Warn("validation pins not removed", "service", service, "error", err)
+	}
+}
+
+// waitFinished blocks until run id is finished or the node stops.
+func (v *validations) waitFinished(id string) {
+	for {
+		st := v.a.node.State()
+		ch := st.Changed()
+		if rec := st.Validation(id); rec == nil || rec.State == validationFinished {
+			return
+		}
+		select {
+		case <-v.a.ctx.Done():
+			return
+		case <-ch:
+		}
+	}
 }

@@ -111,3 +111,7 @@ func declaresModule(path, mod string) bool {
 	}
 	return false
 }
+
+// FindBinary returns the Prometheus binary the harness would run (see findBinary), for
+// programs such as the demo that start their own Prometheus.
+func FindBinary() (string, error) { return findBinary(defaultBinaryLookup()) }

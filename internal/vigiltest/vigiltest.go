@@ -36,6 +36,10 @@ type NodeOptions struct {
 	// WarmTimeout for make-before-break waits; default 10s.
 	WarmTimeout string
 	LogLevel    string // default warn (VIGIL_TEST_LOG=debug shows more)
+	// PrometheusAddress is the Prometheus the controller measures with; empty: none.
+	PrometheusAddress string
+	// ControllerTick is the controller's round period; default the agent's.
+	ControllerTick string
 }
 
 // StartNode starts an xds-server agent in-process on loopback and stops it at cleanup.
@@ -59,6 +63,7 @@ func StartNode(t testing.TB, opts NodeOptions) *agent.Agent {
 		AdminAddr: "127.0.0.1:0", XDSAddr: "127.0.0.1:0",
 		Bootstrap: opts.Bootstrap, Peers: opts.Peers, Join: opts.Join, NonVoter: opts.NonVoter,
 		WarmTimeout: opts.WarmTimeout, DrainTimeout: "1s",
+		PrometheusAddress: opts.PrometheusAddress, ControllerTick: opts.ControllerTick,
 	}, logger)
 	if err != nil {
 		t.Fatalf("start node %s: %v", opts.ID, err)

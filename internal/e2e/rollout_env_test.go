@@ -1,0 +1,280 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/xds"
+
+	"github.com/seed70a3350f/vigil/api"
+	"github.com/seed70a3350f/vigil/examples/loadgen"
+	"github.com/seed70a3350f/vigil/examples/modelserver"
+	"github.com/seed70a3350f/vigil/examples/modeltrain/wdbc"
+	"github.com/seed70a3350f/vigil/internal/promtest"
+	"github.com/seed70a3350f/vigil/internal/vigiltest"
+	"github.com/seed70a3350f/vigil/policies"
+	"github.com/seed70a3350f/vigil/router"
+	"github.com/seed70a3350f/vigil/router/rollout"
+	"github.com/seed70a3350f/vigil/safety/metrics"
+	vxds "github.com/seed70a3350f/vigil/xds"
+)
+
+const (
+	modelService = "breast-cancer-dx"
+	stableV      = "1.0.0-PRODUCTION"
+	goodV        = "1.1.0-CLINICALVALID"
+	degradedV    = "1.2.0-CLINICALVALID"
+	policyName   = "breast-cancer-dx"
+	policyFile   = "testdata/rollout.hcl"
+)
+
+// rolloutEnv is the whole product on loopback: a real Prometheus scraping the demo model
+// servers every second, xds-server nodes whose controller measures with it, three model
+// versions, and proxyless gRPC load clients sending the golden cases through the mesh.
+type rolloutEnv struct {
+	t      *testing.T
+	prom   *promtest.Server
+	nodes  []nodeHandle
+	api    *api.Client
+	models map[string]*modelserver.Server
+	loads  []*loadgen.Generator
+}
+
+// nodeHandle is an xds-server node of the environment, in-process.
+type nodeHandle interface {
+	AdminAddr() string
+	XDSAddr() string
+}
+
+// startRolloutEnv starts Prometheus, the model servers and a dev node (or the given
+// nodes, built by start with the Prometheus address), registers the versions with all
+// traffic on the stable one, applies the test policy and starts two load clients.
+func startRolloutEnv(t *testing.T, start func(promAddr string) []nodeHandle) *rolloutEnv {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("starts Prometheus, model servers, xds-server and load clients")
+	}
+	e := &rolloutEnv{t: t, models: map[string]*modelserver.Server{}}
+	var targets []string
+	for _, v := range []string{stableV, goodV, degradedV} {
+		s, err := modelserver.New(modelserver.Options{ModelFile: "../../examples/models/" + v + ".json", ServiceName: modelService,
+			RESTAddr: "127.0.0.1:0", GRPCAddr: "127.0.0.1:0", Seed: 11})
+		if err != nil {
+			t.Fatalf("model server %s: %v", v, err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		if err := s.Start(ctx); err != nil {
+			cancel()
+			t.Fatalf("start model server %s: %v", v, err)
+		}
+		t.Cleanup(func() { cancel(); _ = s.Close() })
+		e.models[v] = s
+		targets = append(targets, s.RESTAddr())
+	}
+	e.prom = promtest.Start(t, promtest.Options{ScrapeInterval: time.Second, LookbackDelta: 5 * time.Second,
+		Targets: []promtest.TargetGroup{{Job: "models", Targets: targets}}})
+	e.nodes = start(e.prom.URL())
+	e.api = api.NewClient(e.nodes[0].AdminAddr(), nil)
+	e.api.Actor = "e2e"
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	opts := api.WriteOptions{Reason: "rollout e2e setup"}
+	for _, v := range []string{stableV, goodV, degradedV} {
+		mv := router.ModelVersion{Service: modelService, Version: router.MustParseVersion(v), Backends: []router.Backend{{Address: e.models[v].GRPCAddr()}}}
+		if _, err := e.api.PutVersion(ctx, mv, opts); err != nil {
+			t.Fatalf("register %s: %v", v, err)
+		}
+	}
+	rt := router.RouteTable{Service: modelService, Split: []router.Split{{Version: router.MustParseVersion(stableV), Weight: router.TotalWeight}}}
+	if _, err := e.api.SetRoutes(ctx, rt, opts); err != nil {
+		t.Fatalf("routes: %v", err)
+	}
+	e.applyPolicy(ctx)
+	cases, err := wdbc.LoadCases("../../examples/data/golden.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		node := e.nodes[i%len(e.nodes)]
+		builder, err := xds.NewXDSResolverWithConfigForTesting(vigiltest.XDSBootstrap(node.XDSAddr(), fmt.Sprintf("load-%d", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := loadgen.New(loadgen.Config{Target: "xds:///" + modelService, DialOptions: []grpc.DialOption{grpc.WithResolvers(builder)},
+			Model: modelService, Cases: cases, Rate: 60, Concurrency: 32, Timeout: 5 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.loads = append(e.loads, g)
+		lctx, lcancel := context.WithCancel(context.Background())
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = g.Run(lctx)
+		}()
+		t.Cleanup(func() { lcancel(); wg.Wait(); _ = g.Close() })
+	}
+	e.waitServing(stableV, 30*time.Second)
+	return e
+}
+
+// applyPolicy uploads the test policy with its golden set.
+func (e *rolloutEnv) applyPolicy(ctx context.Context) {
+	e.t.Helper()
+	src, err := os.ReadFile(policyFile)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	pol, diags := policies.Parse(policyFile, src, nil)
+	if diags.HasErrors() {
+		e.t.Fatal(policies.DiagnosticsError(diags))
+	}
+	up := api.PolicyUpload{Filename: filepath.Base(policyFile), Source: string(src), Datasets: map[string][]byte{}}
+	for _, s := range pol.Services {
+		for _, cv := range s.ClinicalValidations {
+			data, err := os.ReadFile(cv.DatasetLocation(policyFile))
+			if err != nil {
+				e.t.Fatal(err)
+			}
+			up.Datasets[cv.Dataset] = data
+		}
+	}
+	if _, err := e.api.ApplyPolicy(ctx, policyName, up, api.WriteOptions{Reason: "rollout e2e policy"}); err != nil {
+		e.t.Fatalf("apply policy: %v", err)
+	}
+}
+
+// waitServing waits until Prometheus has seen successful requests to version.
+func (e *rolloutEnv) waitServing(version string, timeout time.Duration) {
+	e.t.Helper()
+	q := fmt.Sprintf(`sum(increase(inference_requests_total{service=%q,version=%q,outcome="ok"}[10s]))`, modelService, version)
+	src, err := metrics.NewPrometheus(metrics.Config{Address: e.prom.URL(), Timeout: 5 * time.Second})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		s, err := src.Query(ctx, q, time.Now())
+		cancel()
+		if err == nil && s.Value > 0 {
+			return
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	e.t.Fatalf("Prometheus saw no successful requests to %s within %s", version, timeout)
+}
+
+// startRollout starts a rollout and returns its id.
+func (e *rolloutEnv) startRollout(to, plan string) string {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	r, err := e.api.StartRollout(ctx, api.StartRolloutRequest{Service: modelService, To: to, Plan: plan, Reason: "e2e"})
+	if err != nil {
+		e.t.Fatalf("start rollout to %s with %s: %v", to, plan, err)
+	}
+	return r.Spec.ID
+}
+
+// rollout reads a rollout from any reachable node.
+func (e *rolloutEnv) rollout(id string) (*api.RolloutRecord, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return e.api.Rollout(ctx, id)
+}
+
+// waitPhase polls until the rollout reaches one of phases (or any terminal phase, which
+// fails the test unless it is wanted) and returns the record.
+func (e *rolloutEnv) waitPhase(id string, timeout time.Duration, phases ...rollout.Phase) *api.RolloutRecord {
+	e.t.Helper()
+	deadline := time.Now().Add(timeout)
+	var last *api.RolloutRecord
+	for time.Now().Before(deadline) {
+		r, err := e.rollout(id)
+		if err == nil {
+			last = r
+			for _, p := range phases {
+				if r.Status.Phase == p {
+					return r
+				}
+			}
+			if r.Status.Phase.Terminal() {
+				e.t.Fatalf("rollout %s ended %s (%s), want %v\n%s", id, r.Status.Phase, r.Status.Reason, phases, timeline(r))
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if last != nil {
+		e.t.Fatalf("rollout %s is %s after %s, want %v\n%s%s", id, last.Status.Phase, timeout, phases, timeline(last), e.loadSummary())
+	}
+	e.t.Fatalf("rollout %s unreadable for %s", id, timeout)
+	return nil
+}
+
+// timeline renders a rollout's events for a failure message.
+func timeline(r *api.RolloutRecord) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "  now %s: %s\n", r.Status.Phase, r.Status.Reason)
+	for _, ev := range r.Events {
+		fmt.Fprintf(&b, "  %s %-12s %-10s %s\n", ev.At.Format("15:04:05.000"), ev.Phase, ev.Kind, ev.Message)
+	}
+	for _, tr := range r.Triggers {
+		fmt.Fprintf(&b, "  trigger %s %s: %s\n", tr.Key, tr.Verdict, tr.Message)
+	}
+	return b.String()
+}
+
+// weightAcked returns the route record once the candidate's weight is want, and the time
+// every proxy routing the service ACKed that route version (zero while some have not).
+func (e *rolloutEnv) weightAcked(candidate string, want router.BasisPoints) (time.Time, bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	rec, err := e.api.Routes(ctx, modelService)
+	if err != nil || rec.WeightOf(router.MustParseVersion(candidate)) != want {
+		return time.Time{}, false
+	}
+	list, err := e.api.Proxies(ctx, false)
+	if err != nil {
+		return time.Time{}, false
+	}
+	cov := vxds.RouteCoverage(list.Proxies, modelService, rec.ModifyIndex)
+	if cov.Watching == 0 || cov.Acked != cov.Watching {
+		return time.Time{}, false
+	}
+	return time.Now(), true
+}
+
+// setFaults puts faults in force on a version's model server.
+func (e *rolloutEnv) setFaults(version string, f modelserver.Faults) {
+	e.t.Helper()
+	if err := e.models[version].SetFaults(f); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// loadSummary renders what the load clients sent and got.
+func (e *rolloutEnv) loadSummary() string {
+	var b strings.Builder
+	for i, g := range e.loads {
+		fmt.Fprintf(&b, "  load client %d: %s\n", i, g.Snapshot())
+	}
+	return b.String()
+}
+
+// served counts the load clients' requests answered by version.
+func (e *rolloutEnv) served(version string) uint64 {
+	var n uint64
+	for _, g := range e.loads {
+		n += g.Snapshot().ByVersion()[version]
+	}
+	return n
+}
