@@ -7,10 +7,10 @@ import (
 	"time"
 
 	"github.com/seed70a3350f/vigil/api"
+	"github.com/seed70a3350f/vigil/internal/webhook"
 	"github.com/seed70a3350f/vigil/policies"
 	"github.com/seed70a3350f/vigil/raftstore"
 	"github.com/seed70a3350f/vigil/router"
-	"github.com/seed70a3350f/vigil/internal/webhook"
 	"github.com/seed70a3350f/vigil/router/controller"
 	"github.com/seed70a3350f/vigil/safety/metrics"
 	"github.com/seed70a3350f/vigil/safety/trigger"
