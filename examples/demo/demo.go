@@ -259,11 +259,17 @@ func (d *demo) follow(ctx context.Context, to, plan string) (*api.RolloutRecord,
 				ev := rec.Events[seen]
 				d.say("   %-16s %-10s %s", ev.Phase, ev.Kind, ev.Message)
 			}
+			// Only firing triggers are news: NoData and Error hold the rollout (shown by
+			// meshctl rollout watch) and would flood the timeline.
 			for _, tr := range rec.Triggers {
-				if verdicts[tr.Key] != tr.Verdict && (tr.Verdict != "Healthy" || verdicts[tr.Key] != "") {
+				alarming := tr.Verdict == "Pending" || tr.Verdict == "Breached"
+				if alarming && verdicts[tr.Key] != tr.Verdict || !alarming && verdicts[tr.Key] != "" {
 					d.say("   trigger %-28s %-8s %s", tr.Key, tr.Verdict, tr.Message)
 				}
-				verdicts[tr.Key] = tr.Verdict
+				verdicts[tr.Key] = ""
+				if alarming {
+					verdicts[tr.Key] = tr.Verdict
+				}
 			}
 			if rt, err := d.api.Routes(ctx, service); err == nil {
 				if w := rt.WeightOf(router.MustParseVersion(to)); w != lastWeight {

@@ -189,6 +189,7 @@ service "breast-cancer-dx" {
     query      = "sum(increase(inference_requests_total{${local.sel},outcome=\"ok\"}[30s])) or vector(0)"
     condition  = "below"
     threshold  = 0.5 # fewer than one successful request in 30 s
+    for        = "10s" # a version that just received its first traffic has had no time to answer
     action     = "rollback_immediately"
     on_no_data = "fail"
   }
@@ -197,7 +198,7 @@ service "breast-cancer-dx" {
 
   judge "error_rate_vs_baseline" {
     method      = "farrington_manning"
-    events      = "sum(increase(inference_requests_total{${local.sel},outcome=\"error\"}[${interval}]))"
+    events      = "sum(increase(inference_requests_total{${local.sel},outcome=\"error\"}[${interval}])) or vector(0)"
     trials      = "sum(increase(inference_requests_total{${local.sel}}[${interval}]))"
     direction   = "increase"
     margin      = 0.01

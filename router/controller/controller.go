@@ -185,7 +185,7 @@ func (c *Controller) Step(ctx context.Context, now time.Time) error {
 		}
 		if c.due(rec.Spec.ID, r.svc.EvaluationInterval, now) {
 			r.trigger = len(reqs)
-			reqs = append(reqs, TriggerRequest{Owner: rec.Spec.ID, Service: r.svc, Subjects: rolloutSubjects(&rec.Spec), Clocks: rec.Status.Clocks})
+			reqs = append(reqs, TriggerRequest{Owner: rec.Spec.ID, Service: r.svc, Subjects: c.servingSubjects(&rec.Spec), Clocks: rec.Status.Clocks})
 		}
 		rounds = append(rounds, r)
 	}
@@ -220,6 +220,21 @@ func (c *Controller) Step(ctx context.Context, now time.Time) error {
 		return fmt.Errorf("%s", strings.Join(errs, "; "))
 	}
 	return nil
+}
+
+// servingSubjects lists the rollout's versions that serve weighted traffic now: a trigger
+// watches the traffic a version serves, so a version without any (a blue-green candidate
+// before its switch, the stable version after it) has nothing to be judged on, and its
+// queries' empty results must not count as a breach or hold the rollout.
+func (c *Controller) servingSubjects(s *rollout.Spec) []Subject {
+	rt := c.opts.Store.Routes(s.Service)
+	var out []Subject
+	for _, sub := range rolloutSubjects(s) {
+		if rt != nil && rt.WeightOf(sub.Version) > 0 {
+			out = append(out, sub)
+		}
+	}
+	return out
 }
 
 // rolloutSubjects lists the versions a rollout's triggers watch.
