@@ -61,6 +61,10 @@ func (a *Agent) routes() http.Handler {
 	mux.HandleFunc("POST /v1/rollouts", a.leaderOnly(a.startRollout))
 	mux.HandleFunc("POST /v1/rollouts/{id}/commands", a.leaderOnly(a.rolloutCommand))
 
+	mux.HandleFunc("GET /v1/validations", a.read(a.listValidations))
+	mux.HandleFunc("GET /v1/validations/{id}", a.read(a.getValidation))
+	mux.HandleFunc("POST /v1/validations", a.startValidation)
+
 	mux.HandleFunc("POST /v1/internal/apply", a.internalApply)
 	return mux
 }

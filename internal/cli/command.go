@@ -61,6 +61,7 @@ func root() *command {
 			clusterCommand(),
 			policyCommand(),
 			rolloutCommand(),
+			validateCommand(),
 			auditCommand(),
 			completionCommand(),
 		},

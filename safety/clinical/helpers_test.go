@@ -149,3 +149,8 @@ func criterionBySource(t testing.TB, crs []CriterionResult, source string) Crite
 func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
 
 func errorIs(err, target error) bool { return err != nil && errors.Is(err, target) }
+
+const (
+	service   = "breast-cancer-dx"
+	pinHeader = "x-vigil-version"
+)

@@ -1,4 +1,4 @@
-package clinical
+package clinical_test
 
 import (
 	"bytes"
@@ -21,6 +21,7 @@ import (
 	"github.com/seed70a3350f/vigil/internal/vigiltest"
 	"github.com/seed70a3350f/vigil/policies"
 	"github.com/seed70a3350f/vigil/router"
+	"github.com/seed70a3350f/vigil/safety/clinical"
 )
 
 const (
@@ -116,8 +117,8 @@ func (m *mesh) waitRouted(t testing.TB, pin, want string) {
 	t.Fatalf("pin %s=%s never reached %s: last %s", pinHeader, pin, want, last)
 }
 
-func (m *mesh) target(version string) Target {
-	return Target{Version: version, Conn: m.conn, Model: service, Metadata: []string{pinHeader, version}}
+func (m *mesh) target(version string) clinical.Target {
+	return clinical.Target{Version: version, Conn: m.conn, Model: service, Metadata: []string{pinHeader, version}}
 }
 
 // setFaults puts faults in force on a model server through its REST admin endpoint.
@@ -153,7 +154,7 @@ func stepClock(start time.Time) func() time.Time {
 
 // exampleRun loads the example policy's golden block and its data set as the policy
 // names them.
-func exampleRun(t testing.TB) (*policies.Policy, *policies.ClinicalValidation, *Dataset) {
+func exampleRun(t testing.TB) (*policies.Policy, *policies.ClinicalValidation, *clinical.Dataset) {
 	t.Helper()
 	pol, spec := exampleSpec(t)
 	path := spec.DatasetLocation(pol.Filename)
@@ -161,7 +162,7 @@ func exampleRun(t testing.TB) (*policies.Policy, *policies.ClinicalValidation, *
 	if err != nil {
 		t.Fatalf("data set of the example policy: %v", err)
 	}
-	ds, err := LoadCSV("golden.csv", data, "malignant", "benign", spec.Subgroups)
+	ds, err := clinical.LoadCSV("golden.csv", data, "malignant", "benign", spec.Subgroups)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,13 +176,13 @@ func TestValidationThroughMesh(t *testing.T) {
 	m := startMesh(t)
 	pol, spec, ds := exampleRun(t)
 	started := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
-	run := func(t *testing.T, spec *policies.ClinicalValidation, candidate string, progress func(Progress)) *Result {
+	run := func(t *testing.T, spec *policies.ClinicalValidation, candidate string, progress func(clinical.Progress)) *clinical.Result {
 		t.Helper()
 		comp := m.target(compVersion)
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		defer cancel()
-		res, err := Run(ctx, Config{Spec: spec, Dataset: ds, Candidate: m.target(candidate), Comparator: &comp, PolicyHash: pol.Hash,
-			MaxFailureFraction: DefaultMaxFailureFraction, Progress: progress, Now: stepClock(started)})
+		res, err := clinical.Run(ctx, clinical.Config{Spec: spec, Dataset: ds, Candidate: m.target(candidate), Comparator: &comp, PolicyHash: pol.Hash,
+			MaxFailureFraction: clinical.DefaultMaxFailureFraction, Progress: progress, Now: stepClock(started)})
 		if err != nil {
 			t.Fatalf("Run: %v", err)
 		}
@@ -193,24 +194,24 @@ func TestValidationThroughMesh(t *testing.T) {
 
 	t.Run("good candidate passes every criterion on all cases", func(t *testing.T) {
 		var mu sync.Mutex
-		last := map[string]Progress{}
+		last := map[string]clinical.Progress{}
 		calls := 0
-		res := run(t, spec, candVersion, func(p Progress) {
+		res := run(t, spec, candVersion, func(p clinical.Progress) {
 			mu.Lock()
 			defer mu.Unlock()
 			calls++
 			last[p.Role] = p
 		})
-		if calls != 456 || last["candidate"] != (Progress{Role: "candidate", Version: candVersion, Done: 228, Total: 228}) ||
-			last["comparator"] != (Progress{Role: "comparator", Version: compVersion, Done: 228, Total: 228}) {
+		if calls != 456 || last["candidate"] != (clinical.Progress{Role: "candidate", Version: candVersion, Done: 228, Total: 228}) ||
+			last["comparator"] != (clinical.Progress{Role: "comparator", Version: compVersion, Done: 228, Total: 228}) {
 			t.Errorf("progress: %d calls, last %+v", calls, last)
 		}
 		checkCommonEvidence(t, res, pol, candVersion)
-		if res.Candidate.Metrics.Confusion != (Confusion{TP: 83, FN: 2, TN: 141, FP: 2}) {
+		if res.Candidate.Metrics.Confusion != (clinical.Confusion{TP: 83, FN: 2, TN: 141, FP: 2}) {
 			t.Errorf("candidate confusion %+v, want TP 83 FN 2 TN 141 FP 2 (docs/demo-models.md)", res.Candidate.Metrics.Confusion)
 		}
 		for _, cr := range res.Criteria {
-			if cr.Outcome != OutcomePass {
+			if cr.Outcome != clinical.OutcomePass {
 				t.Errorf("%s: %s (%s), want pass", cr.Source, cr.Outcome, cr.Reason)
 			}
 		}
@@ -218,7 +219,7 @@ func TestValidationThroughMesh(t *testing.T) {
 		if sens.ComparatorOnlyRight != 0 || sens.CandidateOnlyRight != 2 || res.Paired.McNemar.B != 0 || res.Paired.McNemar.C != 2 {
 			t.Errorf("paired sensitivity %+v, McNemar %+v; want b 0, c 2", sens, res.Paired.McNemar)
 		}
-		if res.Verdict != Passed || len(res.Subgroups) != 0 || len(res.Reasons) != 1 {
+		if res.Verdict != clinical.Passed || len(res.Subgroups) != 0 || len(res.Reasons) != 1 {
 			t.Fatalf("verdict %s, subgroups %d, reasons %q; want PASSED", res.Verdict, len(res.Subgroups), res.Reasons)
 		}
 
@@ -231,10 +232,10 @@ func TestValidationThroughMesh(t *testing.T) {
 			bySize := *spec
 			bySize.Subgroups, bySize.MinSubgroupCases = []string{"size_band"}, 20
 			res := run(t, &bySize, candVersion, nil)
-			if res.Verdict != Inconclusive {
+			if res.Verdict != clinical.Inconclusive {
 				t.Fatalf("verdict %s, want INCONCLUSIVE from the under-sized subgroup cells; reasons %q", res.Verdict, res.Reasons)
 			}
-			if res.CriteriaHash == CriteriaHash(spec) {
+			if res.CriteriaHash == clinical.CriteriaHash(spec) {
 				t.Error("adding the subgroups did not change the criteria hash")
 			}
 			wantReasons := []string{
@@ -261,11 +262,11 @@ func TestValidationThroughMesh(t *testing.T) {
 	t.Run("degraded candidate fails", func(t *testing.T) {
 		res := run(t, spec, degradedVersion, nil)
 		checkCommonEvidence(t, res, pol, degradedVersion)
-		if res.Verdict != Failed {
+		if res.Verdict != clinical.Failed {
 			t.Fatalf("verdict %s, want FAILED; reasons %q", res.Verdict, res.Reasons)
 		}
 		cm := res.Candidate.Metrics
-		if cm.Confusion != (Confusion{TP: 61, FN: 24, TN: 125, FP: 18}) {
+		if cm.Confusion != (clinical.Confusion{TP: 61, FN: 24, TN: 125, FP: 18}) {
 			t.Errorf("candidate confusion %+v, want TP 61 FN 24 TN 125 FP 18 (docs/demo-models.md)", cm.Confusion)
 		}
 		// docs/demo-models.md: 61/85 = 0.718 (0.614-0.802), 125/143 = 0.874 (0.810-0.919).
@@ -280,13 +281,13 @@ func TestValidationThroughMesh(t *testing.T) {
 			t.Errorf("AUC candidate %v, comparator %v", cm.AUC.Estimate, res.Comparator.Metrics.AUC.Estimate)
 		}
 		want := map[string]struct {
-			outcome Outcome
+			outcome clinical.Outcome
 			b, c    int
 		}{
-			"sensitivity.lower >= 0.85":      {OutcomeFail, 0, 0},
-			"specificity.lower >= 0.85":      {OutcomeInconclusive, 0, 0},
-			"noninferior(sensitivity, 0.05)": {OutcomeFail, 21, 1},
-			"noninferior(specificity, 0.05)": {OutcomeFail, 18, 2},
+			"sensitivity.lower >= 0.85":      {clinical.OutcomeFail, 0, 0},
+			"specificity.lower >= 0.85":      {clinical.OutcomeInconclusive, 0, 0},
+			"noninferior(sensitivity, 0.05)": {clinical.OutcomeFail, 21, 1},
+			"noninferior(specificity, 0.05)": {clinical.OutcomeFail, 18, 2},
 		}
 		for src, w := range want {
 			cr := criterionBySource(t, res.Criteria, src)
@@ -294,7 +295,7 @@ func TestValidationThroughMesh(t *testing.T) {
 				t.Errorf("%s: %s (%s), want %s", src, cr.Outcome, cr.Reason, w.outcome)
 			}
 			if cr.Kind == "noninferior" {
-				e := res.Paired.endpointByName(cr.Metric)
+				e := res.Paired.EndpointByName(cr.Metric)
 				if e.ComparatorOnlyRight != w.b || e.CandidateOnlyRight != w.c || !(float64(cr.Upper) < -0.05) || cr.Margin != 0.05 {
 					t.Errorf("%s: endpoint %+v, criterion %+v", src, e, cr)
 				}
@@ -327,18 +328,18 @@ func TestValidationThroughMesh(t *testing.T) {
 		})
 		m.waitRouted(t, candVersion, compVersion)
 		res := run(t, spec, candVersion, nil)
-		if res.Verdict != Inconclusive {
+		if res.Verdict != clinical.Inconclusive {
 			t.Fatalf("verdict %s, want INCONCLUSIVE; reasons %q", res.Verdict, res.Reasons)
 		}
 		calls := res.Candidate.Calls
-		if calls.WrongVersion != 228 || len(calls.WrongVersions) != 1 || calls.WrongVersions[0] != (VersionCount{Version: compVersion, Cases: 228}) || calls.Answered != 0 {
+		if calls.WrongVersion != 228 || len(calls.WrongVersions) != 1 || calls.WrongVersions[0] != (clinical.VersionCount{Version: compVersion, Cases: 228}) || calls.Answered != 0 {
 			t.Errorf("candidate calls %+v, want all 228 answered by %s", calls, compVersion)
 		}
 		want := "candidate 1.1.0-CLINICALVALID: 228 of 228 calls were handled by another version (1.0.0-PRODUCTION: 228): the routing cannot be trusted"
 		if res.Reasons[0] != want {
 			t.Errorf("first reason %q, want %q", res.Reasons[0], want)
 		}
-		if res.Candidate.Metrics.Confusion != (Confusion{FN: 85, FP: 143}) {
+		if res.Candidate.Metrics.Confusion != (clinical.Confusion{FN: 85, FP: 143}) {
 			t.Errorf("answers of the wrong version counted: %+v", res.Candidate.Metrics.Confusion)
 		}
 	})
@@ -347,7 +348,7 @@ func TestValidationThroughMesh(t *testing.T) {
 		setFaults(t, m.servers[candVersion], `{"error_rate":0.3}`)
 		t.Cleanup(func() { setFaults(t, m.servers[candVersion], `{}`) })
 		res := run(t, spec, candVersion, nil)
-		if res.Verdict != Inconclusive {
+		if res.Verdict != clinical.Inconclusive {
 			t.Fatalf("verdict %s, want INCONCLUSIVE; reasons %q", res.Verdict, res.Reasons)
 		}
 		calls := res.Candidate.Calls
@@ -368,7 +369,7 @@ func TestValidationThroughMesh(t *testing.T) {
 
 // checkCommonEvidence checks the parts of the evidence record every run against the
 // example policy shares.
-func checkCommonEvidence(t *testing.T, res *Result, pol *policies.Policy, candidate string) {
+func checkCommonEvidence(t *testing.T, res *clinical.Result, pol *policies.Policy, candidate string) {
 	t.Helper()
 	if res.Validation != "golden" || res.PolicyHash != pol.Hash || !strings.HasPrefix(pol.Hash, "sha256:") {
 		t.Errorf("validation %q, policy hash %q (policy %q)", res.Validation, res.PolicyHash, pol.Hash)
@@ -376,20 +377,20 @@ func checkCommonEvidence(t *testing.T, res *Result, pol *policies.Policy, candid
 	if res.CriteriaHash != "sha256:e43a35a1c7a5c7d5ae8548db08b11faabd1cd666f95978e2862cc81c1d96314d" {
 		t.Errorf("criteria hash %s", res.CriteriaHash)
 	}
-	want := DatasetSummary{Name: "golden.csv", SHA256: goldenCSVSHA256, Cases: 228, Positives: 85, Negatives: 143, PositiveLabel: "malignant", NegativeLabel: "benign"}
+	want := clinical.DatasetSummary{Name: "golden.csv", SHA256: goldenCSVSHA256, Cases: 228, Positives: 85, Negatives: 143, PositiveLabel: "malignant", NegativeLabel: "benign"}
 	if res.Dataset != want {
 		t.Errorf("data set %+v, want %+v", res.Dataset, want)
 	}
 	s := res.Settings
 	if s.Confidence != 0.95 || s.Interval != "wilson" || s.MinCases != 100 || s.MinPositiveCases != 30 || s.MinSubgroupCases != policies.DefaultSubgroupCases ||
-		s.Against != "current" || s.Concurrency != 8 || s.Timeout != "5s" || s.MaxFailureFraction != DefaultMaxFailureFraction {
+		s.Against != "current" || s.Concurrency != 8 || s.Timeout != "5s" || s.MaxFailureFraction != clinical.DefaultMaxFailureFraction {
 		t.Errorf("settings %+v", s)
 	}
 	if res.Candidate.Version != candidate || res.Candidate.PinnedBy != pinHeader+"="+candidate ||
 		res.Comparator == nil || res.Comparator.Version != compVersion || res.Comparator.PinnedBy != pinHeader+"="+compVersion {
 		t.Errorf("targets %+v / %+v", res.Candidate, res.Comparator)
 	}
-	if c := res.Comparator.Metrics.Confusion; c != (Confusion{TP: 81, FN: 4, TN: 141, FP: 2}) {
+	if c := res.Comparator.Metrics.Confusion; c != (clinical.Confusion{TP: 81, FN: 4, TN: 141, FP: 2}) {
 		t.Errorf("comparator confusion %+v, want TP 81 FN 4 TN 141 FP 2 (docs/demo-models.md)", c)
 	}
 	if c := res.Comparator.Calls; c.Total != 228 || c.Answered != 228 || c.Failed != 0 || c.WrongVersion != 0 {
