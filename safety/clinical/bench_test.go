@@ -5,10 +5,10 @@ package clinical_test
 import (
 	"context"
 	"fmt"
+	"github.com/seed70a3350f/vigil/safety/clinical"
 	"syscall"
 	"testing"
 	"time"
-	"github.com/seed70a3350f/vigil/safety/clinical"
 )
 
 // BenchmarkValidationThroughMesh replays the example policy's golden set (228 cases) to the
