@@ -83,19 +83,15 @@ func startRolloutEnv(t *testing.T, start func(promAddr string) []nodeHandle) *ro
 	e.nodes = start(e.prom.URL())
 	e.api = api.NewClient(e.nodes[0].AdminAddr(), nil)
 	e.api.Actor = "e2e"
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	opts := api.WriteOptions{Reason: "rollout e2e setup"}
 	for _, v := range []string{stableV, goodV, degradedV} {
 		mv := router.ModelVersion{Service: modelService, Version: router.MustParseVersion(v), Backends: []router.Backend{{Address: e.models[v].GRPCAddr()}}}
-		if _, err := e.api.PutVersion(ctx, mv, opts); err != nil {
-			t.Fatalf("register %s: %v", v, err)
-		}
+		e.retry(ctx, "register "+v, func(ctx context.Context) error { _, err := e.api.PutVersion(ctx, mv, opts); return err })
 	}
 	rt := router.RouteTable{Service: modelService, Split: []router.Split{{Version: router.MustParseVersion(stableV), Weight: router.TotalWeight}}}
-	if _, err := e.api.SetRoutes(ctx, rt, opts); err != nil {
-		t.Fatalf("routes: %v", err)
-	}
+	e.retry(ctx, "routes", func(ctx context.Context) error { _, err := e.api.SetRoutes(ctx, rt, opts); return err })
 	e.applyPolicy(ctx)
 	cases, err := wdbc.LoadCases("../../examples/data/golden.jsonl")
 	if err != nil {
@@ -147,8 +143,29 @@ func (e *rolloutEnv) applyPolicy(ctx context.Context) {
 			up.Datasets[cv.Dataset] = data
 		}
 	}
-	if _, err := e.api.ApplyPolicy(ctx, policyName, up, api.WriteOptions{Reason: "rollout e2e policy"}); err != nil {
-		e.t.Fatalf("apply policy: %v", err)
+	e.retry(ctx, "apply policy", func(ctx context.Context) error {
+		_, err := e.api.ApplyPolicy(ctx, policyName, up, api.WriteOptions{Reason: "rollout e2e policy"})
+		return err
+	})
+}
+
+// retry repeats an idempotent setup write until it succeeds or ctx ends: an election on a
+// loaded machine may leave a write's outcome unknown, and writing the same value again is
+// harmless.
+func (e *rolloutEnv) retry(ctx context.Context, what string, write func(context.Context) error) {
+	e.t.Helper()
+	for {
+		wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		err := write(wctx)
+		cancel()
+		if err == nil {
+			return
+		}
+		if ctx.Err() != nil {
+			e.t.Fatalf("%s: %v", what, err)
+		}
+		e.t.Logf("%s: %v; retrying", what, err)
+		time.Sleep(500 * time.Millisecond)
 	}
 }
 
