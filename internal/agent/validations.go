@@ -131,11 +131,30 @@ func (v *validations) Start(ctx context.Context, r *api.RolloutRecord, name stri
 		}
 	}
 	req, err := v.rolloutRequest(st, r, name)
+	if err == nil {
+		_, err = loadDataset(req)
+	}
 	if err != nil {
-		return err
+		// A validation that cannot even start is a verdict, not a wait: the rollout gets
+		// INCONCLUSIVE with the reason instead of waiting in Validating.
+		return v.recordUnstartable(ctx, r, name, err)
 	}
 	_, err = v.start(key, req)
 	return err
+}
+
+// recordUnstartable commits a finished INCONCLUSIVE run of a rollout's validation that
+// could not start, with the reason.
+func (v *validations) recordUnstartable(ctx context.Context, r *api.RolloutRecord, name string, cause error) error {
+	now := time.Now().UTC()
+	rec := api.ValidationRecord{ID: fmt.Sprintf("val-%s-%s-%d", r.Spec.Service, r.Spec.Candidate, now.UnixNano()),
+		Service: r.Spec.Service, Version: r.Spec.Candidate.String(), Validation: name, Policy: r.Spec.Policy, PolicyHash: r.Spec.PolicyHash,
+		Rollout: r.Spec.ID, StartedBy: "controller", StartedAt: now}
+	if _, err := v.a.apply(ctx, raftstore.Command{Type: raftstore.CmdStartValidation, Header: v.a.header(ctx, "controller"),
+		Body: raftstore.StartValidationBody{Validation: rec}}); err != nil {
+		return fmt.Errorf("record validation that could not start (%v): %w", cause, err)
+	}
+	return v.finish(ctx, rec.ID, clinical.Inconclusive.String(), "the validation could not start: "+cause.Error(), nil)
 }
 
 // rolloutRequest builds the run of a rollout's validation from its pinned policy version.
