@@ -188,7 +188,7 @@ service "breast-cancer-dx" {
     category   = "system_instability"
     query      = "sum(increase(inference_requests_total{${local.sel},outcome=\"ok\"}[30s])) or vector(0)"
     condition  = "below"
-    threshold  = 0.5 # fewer than one successful request in 30 s
+    threshold  = 0.5   # fewer than one successful request in 30 s
     for        = "10s" # a version that just received its first traffic has had no time to answer
     action     = "rollback_immediately"
     on_no_data = "fail"

@@ -71,7 +71,7 @@ func BenchmarkClusterConvergence(b *testing.B) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
-	c := vigiltest.StartProcCluster(b, 3)
+	c := startBenchCluster(b)
 	leader := c.Leader(b, 30*time.Second)
 	followers := c.Followers(leader)
 	admin := pooledClient(leader, 2)

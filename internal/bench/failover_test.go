@@ -45,7 +45,7 @@ func BenchmarkFailover(b *testing.B) {
 func runFailover(b *testing.B, kills int) latencies {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
-	c := vigiltest.StartProcCluster(b, 3)
+	c := startBenchCluster(b)
 	seed, err := seedBenchService(ctx, c.Leader(b, 30*time.Second).Client())
 	if err != nil {
 		b.Fatal(err)

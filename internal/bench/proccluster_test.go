@@ -3,15 +3,32 @@ package bench
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"net/http"
 	"strings"
+	"testing"
 	"time"
 
 	"github.com/seed70a3350f/vigil/api"
 	"github.com/seed70a3350f/vigil/internal/vigiltest"
 	"github.com/seed70a3350f/vigil/router"
 )
+
+// serverFlags are extra xds-server flags for every process cluster the benchmarks start
+// (e.g. "-raft-heartbeat-timeout 1s -raft-election-timeout 1s"), to measure other Raft
+// timings than the defaults.
+var serverFlags = flag.String("xds-server-flags", "", "extra space-separated flags for every xds-server process of BenchmarkFailover, BenchmarkThroughput/admin-api and BenchmarkClusterConvergence")
+
+// startBenchCluster starts three xds-server processes with -xds-server-flags.
+func startBenchCluster(b *testing.B) *vigiltest.ProcCluster {
+	b.Helper()
+	extra := strings.Fields(*serverFlags)
+	if len(extra) > 0 {
+		b.Logf("xds-server flags: %s", strings.Join(extra, " "))
+	}
+	return vigiltest.StartProcCluster(b, 3, extra...)
+}
 
 // benchRoutes is the benchmark service's route table with w1 basis points on benchV1 and the
 // rest on benchV2. Callers keep w1 within 1..9999 so both versions keep traffic: a write

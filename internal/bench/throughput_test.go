@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/seed70a3350f/vigil/api"
-	"github.com/seed70a3350f/vigil/internal/vigiltest"
 	"github.com/seed70a3350f/vigil/raftstore"
 	"github.com/seed70a3350f/vigil/router"
 )
@@ -51,7 +50,7 @@ func BenchmarkThroughput(b *testing.B) {
 	b.Run("admin-api", func(b *testing.B) {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 		defer cancel()
-		c := vigiltest.StartProcCluster(b, 3)
+		c := startBenchCluster(b)
 		leader := c.Leader(b, 30*time.Second)
 		if _, err := seedBenchService(ctx, leader.Client()); err != nil {
 			b.Fatal(err)

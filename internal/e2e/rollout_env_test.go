@@ -193,13 +193,22 @@ func (e *rolloutEnv) waitServing(version string, timeout time.Duration) {
 // startRollout starts a rollout and returns its id.
 func (e *rolloutEnv) startRollout(to, plan string) string {
 	e.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	r, err := e.api.StartRollout(ctx, api.StartRolloutRequest{Service: modelService, To: to, Plan: plan, Reason: "e2e"})
-	if err != nil {
-		e.t.Fatalf("start rollout to %s with %s: %v", to, plan, err)
+	// An election on a loaded machine can refuse the start; a refused start was not
+	// committed, and a second start of the same rollout would be refused as a conflict.
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		r, err := e.api.StartRollout(ctx, api.StartRolloutRequest{Service: modelService, To: to, Plan: plan, Reason: "e2e"})
+		cancel()
+		if err == nil {
+			return r.Spec.ID
+		}
+		if time.Now().After(deadline) || !strings.Contains(err.Error(), "leader") {
+			e.t.Fatalf("start rollout to %s with %s: %v", to, plan, err)
+		}
+		e.t.Logf("start rollout: %v; retrying", err)
+		time.Sleep(500 * time.Millisecond)
 	}
-	return r.Spec.ID
 }
 
 // rollout reads a rollout from any reachable node.

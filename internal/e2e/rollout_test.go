@@ -24,7 +24,7 @@ func devNode(t *testing.T) func(string) []nodeHandle {
 func TestHealthyCanaryIsPromoted(t *testing.T) {
 	e := startRolloutEnv(t, devNode(t))
 	id := e.startRollout(goodV, "fast")
-	r := e.waitPhase(id, 3*time.Minute, rollout.Promoted)
+	r := e.waitPhase(id, 5*time.Minute, rollout.Promoted)
 	if w := mustRoutes(t, e).WeightOf(router.MustParseVersion(goodV)); w != router.TotalWeight {
 		t.Fatalf("promoted candidate has weight %d, want all traffic\n%s", w, timeline(r))
 	}
