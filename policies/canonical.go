@@ -27,7 +27,7 @@ func canonical(src []byte) ([]byte, error) {
 		return nil, DiagnosticsError(diags)
 	}
 	out := hclwrite.Format(collapseBlankLines(f.BuildTokens(nil)).Bytes())
-	out = append(bytes.TrimRight(out, "\n"), '\n')
+	out = append(bytes.TrimRight(out, " \t\r\n"), '\n')
 	if len(bytes.TrimSpace(out)) == 0 {
 		out = nil
 	}
@@ -82,7 +82,7 @@ func sameTokens(a, b hclsyntax.Tokens) bool {
 		return false
 	}
 	for i := range a {
-		if a[i].Type != b[i].Type || !bytes.Equal(bytes.TrimRight(a[i].Bytes, " \t"), bytes.TrimRight(b[i].Bytes, " \t")) {
+		if a[i].Type != b[i].Type || !bytes.Equal(bytes.TrimRight(a[i].Bytes, " \t\r\n"), bytes.TrimRight(b[i].Bytes, " \t\r\n")) {
 			return false
 		}
 	}
