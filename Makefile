@@ -43,6 +43,7 @@ bench: prometheus ## benchmarks; figures go to docs/benchmarks.md
 	$(GO) test -run '^$$' -bench 'Convergence' -benchtime 1x -timeout 60m ./internal/bench/ -proxies $${PROXIES:-1000,10000}
 	$(GO) test -run '^$$' -bench 'Failover|Throughput|ClusterConvergence' -benchtime 1x -timeout 60m ./internal/bench/
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./safety/... ./router/... ./xds/...
+	$(GO) test -run '^$$' -bench DetectionToSafety -benchtime 1x -timeout 60m ./internal/e2e/
 
 demo: build prometheus ## the main job on an embedded single-node default
 	$(GO) run ./examples/demo

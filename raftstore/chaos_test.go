@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/raft"
 
 	"github.com/seed70a3350f/vigil/api"
+	"github.com/seed70a3350f/vigil/internal/freeport"
 	"github.com/seed70a3350f/vigil/router"
 )
 
@@ -319,12 +320,7 @@ func runChaos(t *testing.T, seed int64, duration time.Duration) {
 	c := &chaosCluster{t: t, net: newFaultNet()}
 	var voters []api.Member
 	for i := 0; i < 3; i++ {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := l.Addr().String()
-		l.Close()
+		addr := freeport.Addr(t)
 		cn := &chaosNode{id: fmt.Sprintf("node-%d", i), addr: addr, dir: filepath.Join(t.TempDir(), fmt.Sprint(i))}
 		c.nodes = append(c.nodes, cn)
 		voters = append(voters, api.Member{ID: cn.id, RaftAddr: addr})

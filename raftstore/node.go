@@ -351,7 +351,7 @@ func (n *Node) ApplyEncoded(ctx context.Context, b []byte) (uint64, error) {
 		}
 	}
 	f := n.raft.Apply(b, timeout)
-	if err := f.Error(); err != nil {
+	if err := awaitFuture(ctx, f, timeout); err != nil {
 		switch {
 		case errors.Is(err, raft.ErrNotLeader):
 			id, addr := n.Leader()
@@ -371,6 +371,26 @@ func (n *Node) ApplyEncoded(ctx context.Context, b []byte) (uint64, error) {
 		return res.Index, res.Err
 	}
 	return res.Index, nil
+}
+
+// awaitFuture waits for f's outcome like f.Error(), but for at most ctx's life and, past the
+// enqueue timeout, one more timeout: hashicorp/raft can leave a future unanswered when the
+// node loses leadership or shuts down at the wrong moment, and no caller may hang on it. A
+// future given up on reports context.DeadlineExceeded (its outcome is then unknown); the
+// goroutine waiting on it ends when raft answers it or the process exits.
+func awaitFuture(ctx context.Context, f raft.Future, timeout time.Duration) error {
+	done := make(chan error, 1)
+	go func() { done <- f.Error() }()
+	timer := time.NewTimer(2 * timeout)
+	defer timer.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return context.DeadlineExceeded
+	}
 }
 
 // WaitForIndex blocks until this node has applied index (or ctx ends).
@@ -406,7 +426,7 @@ func (n *Node) ConsistentRead(ctx context.Context) error {
 	if d, ok := ctx.Deadline(); ok {
 		timeout = time.Until(d)
 	}
-	if err := n.raft.Barrier(timeout).Error(); err != nil {
+	if err := awaitFuture(ctx, n.raft.Barrier(timeout), timeout); err != nil {
 		if errors.Is(err, raft.ErrNotLeader) || errors.Is(err, raft.ErrLeadershipLost) {
 			id, addr := n.Leader()
 			return &NotLeaderError{LeaderID: id, LeaderAddr: addr}

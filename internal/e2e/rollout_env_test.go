@@ -39,7 +39,7 @@ const (
 // servers every second, xds-server nodes whose controller measures with it, three model
 // versions, and proxyless gRPC load clients sending the golden cases through the mesh.
 type rolloutEnv struct {
-	t      *testing.T
+	t      testing.TB
 	prom   *promtest.Server
 	nodes  []nodeHandle
 	api    *api.Client
@@ -56,7 +56,7 @@ type nodeHandle interface {
 // startRolloutEnv starts Prometheus, the model servers and a dev node (or the given
 // nodes, built by start with the Prometheus address), registers the versions with all
 // traffic on the stable one, applies the test policy and starts two load clients.
-func startRolloutEnv(t *testing.T, start func(promAddr string) []nodeHandle) *rolloutEnv {
+func startRolloutEnv(t testing.TB, start func(promAddr string) []nodeHandle) *rolloutEnv {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("starts Prometheus, model servers, xds-server and load clients")
@@ -277,6 +277,27 @@ func (e *rolloutEnv) weightAcked(candidate string, want router.BasisPoints) (tim
 		return time.Time{}, false
 	}
 	return time.Now(), true
+}
+
+// canaryFaultToSafety starts a canary of goodV with the "fast" plan, waits until it serves
+// traffic, makes every one of its requests fail and returns the time from that fault onset
+// to canary weight 0 being ACKed by every proxy, with the rollout's id. It fails the test
+// if the canary still has traffic 60 s after the onset.
+func (e *rolloutEnv) canaryFaultToSafety() (string, time.Duration) {
+	e.t.Helper()
+	id := e.startRollout(goodV, "fast")
+	e.waitPhase(id, time.Minute, rollout.Progressing)
+	e.waitServing(goodV, 30*time.Second)
+	fault := time.Now()
+	e.setFaults(goodV, modelserver.Faults{ErrorRate: 1})
+	for deadline := fault.Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if at, ok := e.weightAcked(goodV, 0); ok {
+			return id, at.Sub(fault)
+		}
+	}
+	r, _ := e.rollout(id)
+	e.t.Fatalf("the canary still has traffic 60 s after its error rate jumped\n%s", timeline(r))
+	return id, 0
 }
 
 // setFaults puts faults in force on a version's model server.

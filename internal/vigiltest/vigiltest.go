@@ -7,6 +7,7 @@ package vigiltest
 import (
 	"context"
 	"fmt"
+	"github.com/seed70a3350f/vigil/internal/freeport"
 	"net"
 	"sync"
 	"testing"
@@ -114,15 +115,11 @@ func Client(a *agent.Agent) *api.Client {
 	return c
 }
 
-// FreeAddr returns a loopback address with a port that was free a moment ago.
+// FreeAddr returns a loopback address that is free now, outside the ephemeral port range,
+// and not handed out before in this test process (see package freeport).
 func FreeAddr(t testing.TB) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
+	return freeport.Addr(t)
 }
 
 type testWriter struct{ t testing.TB }
