@@ -185,7 +185,7 @@ func (c *Controller) Step(ctx context.Context, now time.Time) error {
 		}
 		if c.due(rec.Spec.ID, r.svc.EvaluationInterval, now) {
 			r.trigger = len(reqs)
-			reqs = append(reqs, TriggerRequest{Owner: rec.Spec.ID, Service: r.svc, Subjects: c.servingSubjects(&rec.Spec), Clocks: rec.Status.Clocks})
+			reqs = append(reqs, TriggerRequest{Owner: rec.Spec.ID, Service: r.svc, Subjects: c.servingSubjects(r.svc, &rec.Spec), Clocks: rec.Status.Clocks})
 		}
 		rounds = append(rounds, r)
 	}
@@ -226,10 +226,10 @@ func (c *Controller) Step(ctx context.Context, now time.Time) error {
 // watches the traffic a version serves, so a version without any (a blue-green candidate
 // before its switch, the stable version after it) has nothing to be judged on, and its
 // queries' empty results must not count as a breach or hold the rollout.
-func (c *Controller) servingSubjects(s *rollout.Spec) []Subject {
+func (c *Controller) servingSubjects(svc *policies.Service, s *rollout.Spec) []Subject {
 	rt := c.opts.Store.Routes(s.Service)
 	var out []Subject
-	for _, sub := range rolloutSubjects(s) {
+	for _, sub := range rolloutSubjects(svc, s) {
 		if rt != nil && rt.WeightOf(sub.Version) > 0 {
 			out = append(out, sub)
 		}
@@ -237,12 +237,27 @@ func (c *Controller) servingSubjects(s *rollout.Spec) []Subject {
 	return out
 }
 
-// rolloutSubjects lists the versions a rollout's triggers watch.
-func rolloutSubjects(s *rollout.Spec) []Subject {
+// rolloutSubjects lists the versions a rollout's triggers watch, each compared with the
+// service's baseline.
+func rolloutSubjects(svc *policies.Service, s *rollout.Spec) []Subject {
+	base := baselineVersion(svc, s.Stable)
 	return []Subject{
-		{Target: Target(s), Version: s.Candidate, Baseline: s.Stable},
-		{Target: policies.TargetStable, Version: s.Stable, Baseline: s.Stable},
+		{Target: Target(s), Version: s.Candidate, Baseline: base},
+		{Target: policies.TargetStable, Version: s.Stable, Baseline: base},
 	}
+}
+
+// baselineVersion is the version the policy compares with: its pinned baseline, or the
+// stable version when it pins none. The policy parser has validated a pinned version.
+func baselineVersion(svc *policies.Service, stable router.Version) router.Version {
+	if svc.Baseline.Pinned == "" {
+		return stable
+	}
+	v, err := router.ParseVersion(svc.Baseline.Pinned)
+	if err != nil {
+		return stable
+	}
+	return v
 }
 
 // observe gathers everything but the triggers for one rollout.
@@ -281,7 +296,7 @@ func (c *Controller) observe(ctx context.Context, now time.Time, rec *api.Rollou
 	}
 	if st.AnalysisRequested && st.Step >= 0 && st.Step < len(rec.Spec.Steps) {
 		step := rec.Spec.Steps[st.Step]
-		r.obs.Analysis = c.opts.Judges.Analyse(ctx, now, svc, step.Analysis, rec.Spec.Candidate, rec.Spec.Stable, max(step.Bake.Std(), svc.EvaluationInterval))
+		r.obs.Analysis = c.opts.Judges.Analyse(ctx, now, svc, step.Analysis, rec.Spec.Candidate, baselineVersion(svc, rec.Spec.Stable), max(step.Bake.Std(), svc.EvaluationInterval))
 	}
 	if st.ValidationRequested {
 		if res, ok := c.opts.Validations.Result(rec.Spec.ID); ok {
