@@ -33,8 +33,10 @@ test-race: prometheus
 	$(GO) test -race -count=1 -timeout 30m ./raftstore/... ./xds/... ./internal/agent/...
 
 test-chaos: ## at least 50 randomized fault schedules with a linearizability check each
+	@echo "full log: .vigil-chaos.log"
 	VIGIL_CHAOS_SCHEDULES=$${VIGIL_CHAOS_SCHEDULES:-50} VIGIL_CHAOS_SECONDS=$${VIGIL_CHAOS_SECONDS:-8} \
-		$(GO) test -count=1 -timeout 90m -run TestChaosLinearizable -v ./raftstore/ | grep -E '^(=== RUN|--- |PASS|FAIL|ok)|chaos_test'
+		$(GO) test -count=1 -timeout 90m -run TestChaosLinearizable -v ./raftstore/ > .vigil-chaos.log 2>&1; \
+		status=$$?; grep -E '^ *(=== RUN|--- |PASS|FAIL|ok|panic)|chaos_test' .vigil-chaos.log; exit $$status
 
 fuzz: ## a few minutes of fuzzing on the parsers
 	$(GO) test -run '^$$' -fuzz=FuzzParse -fuzztime=2m ./policies/
@@ -52,4 +54,4 @@ cluster: build ## a 3-node cluster on this machine (ports 8301-8303, 8501-8503, 
 	./scripts/cluster.sh
 
 clean:
-	rm -rf $(BIN) .vigil-dev .vigil-demo .vigil-cluster
+	rm -rf $(BIN) .vigil-dev .vigil-demo .vigil-cluster .vigil-chaos.log
