@@ -500,7 +500,17 @@ func runChaos(t *testing.T, seed int64, duration time.Duration) {
 		if first == nil {
 			first = img
 		} else if string(first) != string(img) {
-			t.Fatalf("%s diverged", nd.ID())
+			t.Fatalf("%s diverged from %s: %s", nd.ID(), c.running()[0].ID(), firstDifference(first, img))
 		}
 	}
+}
+
+// firstDifference shows where two state images first differ, with some context.
+func firstDifference(a, b []byte) string {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	from := max(0, i-80)
+	return fmt.Sprintf("at byte %d: %q vs %q", i, a[from:min(len(a), i+80)], b[from:min(len(b), i+80)])
 }

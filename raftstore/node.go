@@ -393,11 +393,14 @@ func awaitFuture(ctx context.Context, f raft.Future, timeout time.Duration) erro
 	}
 }
 
-// WaitForIndex blocks until this node has applied index (or ctx ends).
+// WaitForIndex blocks until this node's state reflects the command entry at index (or ctx
+// ends). index must be a command's index (Apply's result): raft's own applied index runs
+// ahead of the state, since raft counts an entry applied once it is handed to the FSM, and
+// barrier entries never reach the state at all.
 func (n *Node) WaitForIndex(ctx context.Context, index uint64) error {
 	for {
 		ch := n.state.Changed()
-		if n.state.AppliedIndex() >= index || n.raft.AppliedIndex() >= index {
+		if n.state.AppliedIndex() >= index {
 			return nil
 		}
 		timer := time.NewTimer(10 * time.Millisecond)
