@@ -27,8 +27,8 @@ type memCluster struct {
 }
 
 func fastTiming() Timing {
-	return Timing{HeartbeatTimeout: 80 * time.Millisecond, ElectionTimeout: 80 * time.Millisecond,
-		LeaderLeaseTimeout: 40 * time.Millisecond, CommitTimeout: 5 * time.Millisecond}
+	return Timing{HeartbeatTimeout: 250 * time.Millisecond, ElectionTimeout: 250 * time.Millisecond,
+		LeaderLeaseTimeout: 125 * time.Millisecond, CommitTimeout: 5 * time.Millisecond}
 }
 
 // newMemCluster starts n connected nodes and bootstraps them as voters.
@@ -117,6 +117,28 @@ func (c *memCluster) leader(exclude ...int) (int, *Node) {
 	}
 	c.t.Fatal("no leader elected within 10s")
 	return -1, nil
+}
+
+// applyRetry applies an idempotent command through whichever node leads, through elections
+// and writes of unknown outcome (a loaded machine can cost a leader its term), for up to
+// 20 s. It returns the entry's index and the index of the node that committed it.
+func (c *memCluster) applyRetry(cmd Command, exclude ...int) (uint64, int) {
+	c.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		li, nd := c.leader(exclude...)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		idx, err := nd.Apply(ctx, cmd)
+		cancel()
+		if err == nil {
+			return idx, li
+		}
+		var apiErr *api.Error
+		if errors.As(err, &apiErr) || time.Now().After(deadline) {
+			c.t.Fatalf("apply %s: %v", cmd.Type, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 func (c *memCluster) kill(i int) {
@@ -223,10 +245,10 @@ func TestLaggingFollowerCatchesUpFromSnapshot(t *testing.T) {
 	c.isolate(lag)
 	var idx uint64
 	for i := 0; i < 200; i++ {
-		idx = mustApply(t, leader, routesCmd(router.BasisPoints(100+i)))
+		idx, li = c.applyRetry(routesCmd(router.BasisPoints(100+i)), lag)
 	}
 	// Compaction: the leader has snapshotted and dropped the entries the follower lacks.
-	if err := leader.Snapshot(); err != nil {
+	if err := c.nodes[li].Snapshot(); err != nil {
 		t.Fatal(err)
 	}
 	first, err := c.logs[li].FirstIndex()

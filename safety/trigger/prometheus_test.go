@@ -2,6 +2,7 @@ package trigger
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -200,9 +201,19 @@ func TestAgainstPrometheus(t *testing.T) {
 		seen := r.stepUntil(t, slow, VerdictPending)
 		slow.Clock = seen[len(seen)-1].Clock
 		held := slow.Clock
+		deleted := time.Now()
 		if !r.exp.Delete(ratioMetric, labels(canaryVersion)) {
 			t.Fatal("the canary's series was not exported")
 		}
+		// Whatever happens below, later subtests need the canary's series back.
+		defer func() {
+			gauge = r.exp.Gauge(ratioMetric, labels(canaryVersion))
+			gauge.Set(0.01)
+		}()
+		// An empty answer alone is not proof: on a loaded machine a late scrape can leave a
+		// gap longer than the lookback and then fill it. Wait for a scrape that began after
+		// the deletion, whose staleness marker ends the series for good.
+		r.waitFor(t, fmt.Sprintf(`min(timestamp(up{job="vigil-trigger-test"})) > %.3f`, float64(deleted.UnixMilli())/1000), promtest.HasSamples)
 		r.waitFor(t, canaryRatio, func(v model.Value) bool { return !promtest.HasSamples(v) })
 		o := r.step(slow)
 		if o.Verdict.Kind != VerdictNoData || o.Verdict.Ignored {
@@ -214,8 +225,6 @@ func TestAgainstPrometheus(t *testing.T) {
 		if !strings.Contains(o.Verdict.Evidence.Message, "no data: empty result") || o.Verdict.Evidence.Query != canaryRatio {
 			t.Errorf("evidence %q for query %q", o.Verdict.Evidence.Message, o.Verdict.Evidence.Query)
 		}
-		gauge = r.exp.Gauge(ratioMetric, labels(canaryVersion))
-		gauge.Set(0.01)
 	})
 
 	t.Run("a query syntax error is an error", func(t *testing.T) {
