@@ -242,6 +242,10 @@ func (d *demo) rollouts(ctx context.Context) (bool, error) {
 	return r1.Status.Phase == rollout.RolledBack && r2.Status.Phase == rollout.Promoted, nil
 }
 
+// holdNews is how long a trigger must hold a rollout (no data, or a failed measurement)
+// before the timeline reports it.
+const holdNews = 15 * time.Second
+
 // follow starts a rollout and prints its events, trigger changes and weights until it ends.
 func (d *demo) follow(ctx context.Context, to, plan string) (*api.RolloutRecord, error) {
 	r, err := d.api.StartRollout(ctx, api.StartRolloutRequest{Service: service, To: to, Plan: plan, Reason: "demo"})
@@ -250,7 +254,8 @@ func (d *demo) follow(ctx context.Context, to, plan string) (*api.RolloutRecord,
 	}
 	id := r.Spec.ID
 	seen := 0
-	verdicts := map[string]string{}
+	verdicts := map[string]string{} // trigger key -> what was last reported ("" for healthy)
+	holdingSince := map[string]time.Time{}
 	lastWeight := router.BasisPoints(0)
 	for {
 		rec, err := d.api.Rollout(ctx, id)
@@ -259,16 +264,27 @@ func (d *demo) follow(ctx context.Context, to, plan string) (*api.RolloutRecord,
 				ev := rec.Events[seen]
 				d.say("   %-16s %-10s %s", ev.Phase, ev.Kind, ev.Message)
 			}
-			// Only firing triggers are news: NoData and Error hold the rollout (shown by
-			// meshctl rollout watch) and would flood the timeline.
+			// Firing triggers are news at once. NoData and Error hold the rollout; right
+			// after a route change they are normal for a few seconds, so they are news
+			// only once they have lasted holdNews.
 			for _, tr := range rec.Triggers {
 				alarming := tr.Verdict == "Pending" || tr.Verdict == "Breached"
-				if alarming && verdicts[tr.Key] != tr.Verdict || !alarming && verdicts[tr.Key] != "" {
-					d.say("   trigger %-28s %-8s %s", tr.Key, tr.Verdict, tr.Message)
+				holding := tr.Verdict == "NoData" || tr.Verdict == "Error"
+				if !holding {
+					delete(holdingSince, tr.Key)
+				} else if _, ok := holdingSince[tr.Key]; !ok {
+					holdingSince[tr.Key] = time.Now()
 				}
-				verdicts[tr.Key] = ""
-				if alarming {
-					verdicts[tr.Key] = tr.Verdict
+				report := ""
+				switch {
+				case alarming:
+					report = tr.Verdict
+				case holding && time.Since(holdingSince[tr.Key]) >= holdNews:
+					report = tr.Verdict + " (holding)"
+				}
+				if report != verdicts[tr.Key] {
+					d.say("   trigger %-28s %-8s %s", tr.Key, tr.Verdict, tr.Message)
+					verdicts[tr.Key] = report
 				}
 			}
 			if rt, err := d.api.Routes(ctx, service); err == nil {

@@ -182,6 +182,9 @@ service "breast-cancer-dx" {
     }
     for    = "10s"
     action = "pause"
+    # Canary only: after a blue-green switch the baseline (blue) serves no traffic, so a
+    # comparison with it has no data and would hold the post-switch window forever.
+    applies_to = ["canary"]
   }
 
   trigger "service_down" {

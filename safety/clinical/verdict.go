@@ -76,8 +76,12 @@ func decide(res *Result) (Verdict, []string) {
 	case len(inconclusive) > 0:
 		return Inconclusive, inconclusive
 	}
-	return Passed, []string{fmt.Sprintf("all %d criteria passed on %d cases and in every subgroup; minimums met; every call answered by the pinned version or within the failure tolerance",
-		len(res.Criteria), res.Dataset.Cases)}
+	scope := "no subgroups defined"
+	if len(res.Subgroups) > 0 {
+		scope = fmt.Sprintf("and in each of %d subgroups", len(res.Subgroups))
+	}
+	return Passed, []string{fmt.Sprintf("all %d criteria passed on %d cases (%s); minimums met; every call answered by the pinned version or within the failure tolerance",
+		len(res.Criteria), res.Dataset.Cases, scope)}
 }
 
 func describeVersions(vs []VersionCount) string {
