@@ -28,7 +28,7 @@ type Timing struct {
 	// Default 500ms.
 	ElectionTimeout time.Duration
 	// LeaderLeaseTimeout: a leader that cannot reach a quorum this long steps down, so a
-	// partitioned leader stops acting. Must not exceed HeartbeatTimeout. Default 250ms.
+	// partitioned leader stops acting. Must not exceed HeartbeatTimeout. Default 500ms.
 	LeaderLeaseTimeout time.Duration
 	// CommitTimeout: longest wait before the leader sends pending entries. Default 20ms.
 	CommitTimeout time.Duration
@@ -37,7 +37,7 @@ type Timing struct {
 // DefaultTiming returns the LAN timings described on Timing.
 func DefaultTiming() Timing {
 	return Timing{HeartbeatTimeout: 500 * time.Millisecond, ElectionTimeout: 500 * time.Millisecond,
-		LeaderLeaseTimeout: 250 * time.Millisecond, CommitTimeout: 20 * time.Millisecond}
+		LeaderLeaseTimeout: 500 * time.Millisecond, CommitTimeout: 20 * time.Millisecond}
 }
 
 // NodeConfig configures one Raft node. Zero values take the documented defaults.

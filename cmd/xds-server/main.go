@@ -61,7 +61,7 @@ func run(args []string) int {
 	fs.Uint64Var(&c.TrailingLogs, "raft-trailing-logs", 0, "log entries kept after a snapshot (default 4096)")
 	fs.StringVar(&c.HeartbeatTimeout, "raft-heartbeat-timeout", "", "Raft heartbeat timeout (default 500ms)")
 	fs.StringVar(&c.ElectionTimeout, "raft-election-timeout", "", "Raft election timeout (default 500ms)")
-	fs.StringVar(&c.LeaderLeaseTimeout, "raft-leader-lease-timeout", "", "Raft leader lease (default 250ms)")
+	fs.StringVar(&c.LeaderLeaseTimeout, "raft-leader-lease-timeout", "", "Raft leader lease (default 500ms)")
 	fs.StringVar(&c.PrometheusAddress, "prometheus-addr", "", "base URL of the Prometheus HTTP API triggers and judges query, e.g. http://127.0.0.1:9090")
 	fs.StringVar(&c.PrometheusTimeout, "prometheus-timeout", "", "timeout of one Prometheus query attempt (default 5s)")
 	fs.StringVar(&c.PrometheusBearerTokenFile, "prometheus-bearer-token-file", "", "file holding a bearer token for Prometheus")
