@@ -59,9 +59,10 @@ func run(args []string) int {
 	fs.StringVar(&c.DrainTimeout, "drain-timeout", "", "how long shutdown waits for xDS streams to move (default 5s)")
 	fs.Uint64Var(&c.SnapshotThreshold, "raft-snapshot-threshold", 0, "log entries between snapshots and log compaction (default 4096)")
 	fs.Uint64Var(&c.TrailingLogs, "raft-trailing-logs", 0, "log entries kept after a snapshot (default 4096)")
+	fs.StringVar(&c.SnapshotInterval, "raft-snapshot-interval", "", "how often the snapshot threshold is checked (default 30s)")
 	fs.StringVar(&c.HeartbeatTimeout, "raft-heartbeat-timeout", "", "Raft heartbeat timeout (default 500ms)")
 	fs.StringVar(&c.ElectionTimeout, "raft-election-timeout", "", "Raft election timeout (default 500ms)")
-	fs.StringVar(&c.LeaderLeaseTimeout, "raft-leader-lease-timeout", "", "Raft leader lease (default 500ms)")
+	fs.StringVar(&c.LeaderLeaseTimeout, "raft-leader-lease-timeout", "", "Raft leader lease (default 500ms, or the heartbeat timeout if shorter)")
 	fs.StringVar(&c.PrometheusAddress, "prometheus-addr", "", "base URL of the Prometheus HTTP API triggers and judges query, e.g. http://127.0.0.1:9090")
 	fs.StringVar(&c.PrometheusTimeout, "prometheus-timeout", "", "timeout of one Prometheus query attempt (default 5s)")
 	fs.StringVar(&c.PrometheusBearerTokenFile, "prometheus-bearer-token-file", "", "file holding a bearer token for Prometheus")
@@ -158,6 +159,8 @@ func mergeFlags(file, flags agent.Config, fs *flag.FlagSet) agent.Config {
 			out.SnapshotThreshold = flags.SnapshotThreshold
 		case "raft-trailing-logs":
 			out.TrailingLogs = flags.TrailingLogs
+		case "raft-snapshot-interval":
+			out.SnapshotInterval = flags.SnapshotInterval
 		case "raft-heartbeat-timeout":
 			out.HeartbeatTimeout = flags.HeartbeatTimeout
 		case "raft-election-timeout":

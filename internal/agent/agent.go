@@ -88,6 +88,7 @@ func New(cfg Config, logger hclog.Logger) (*Agent, error) {
 		Timing:            r.timing,
 		SnapshotThreshold: r.SnapshotThreshold,
 		TrailingLogs:      r.TrailingLogs,
+		SnapshotInterval:  r.snapshotInterval,
 		Logger:            logger,
 	})
 	if err != nil {

@@ -73,6 +73,9 @@ type Config struct {
 	// TrailingLogs: entries kept after a snapshot for followers that lag a little.
 	// Default 4096.
 	TrailingLogs uint64 `hcl:"raft_trailing_logs,optional"`
+	// SnapshotInterval: how often the snapshot threshold is checked (raft waits a random
+	// time between one and two intervals). Default 30s.
+	SnapshotInterval string `hcl:"raft_snapshot_interval,optional"`
 
 	// PrometheusAddress is the base URL of the Prometheus HTTP API that triggers and
 	// judges query, e.g. http://127.0.0.1:9090. Without it every measurement is an error
@@ -102,12 +105,14 @@ func LoadConfigFile(path string) (Config, error) {
 // resolved is a validated Config with defaults applied and durations parsed.
 type resolved struct {
 	Config
-	timing       raftstore.Timing
-	warmTimeout  time.Duration
-	drainTimeout time.Duration
-	promTimeout  time.Duration
-	tick         time.Duration
-	peers        []peer
+	timing raftstore.Timing
+	// snapshotInterval is SnapshotInterval parsed.
+	snapshotInterval time.Duration
+	warmTimeout      time.Duration
+	drainTimeout     time.Duration
+	promTimeout      time.Duration
+	tick             time.Duration
+	peers            []peer
 }
 
 type peer struct{ id, raftAddr string }
@@ -178,12 +183,15 @@ func (c Config) resolve() (resolved, error) {
 	r.drainTimeout = parse("drain_timeout", c.DrainTimeout, 5*time.Second)
 	r.promTimeout = parse("prometheus_timeout", c.PrometheusTimeout, 5*time.Second)
 	r.tick = parse("controller_tick", c.ControllerTick, 250*time.Millisecond)
+	heartbeat := parse("raft_heartbeat_timeout", c.HeartbeatTimeout, dt.HeartbeatTimeout)
 	r.timing = raftstore.Timing{
-		HeartbeatTimeout:   parse("raft_heartbeat_timeout", c.HeartbeatTimeout, dt.HeartbeatTimeout),
-		ElectionTimeout:    parse("raft_election_timeout", c.ElectionTimeout, dt.ElectionTimeout),
-		LeaderLeaseTimeout: parse("raft_leader_lease_timeout", c.LeaderLeaseTimeout, dt.LeaderLeaseTimeout),
+		HeartbeatTimeout: heartbeat,
+		ElectionTimeout:  parse("raft_election_timeout", c.ElectionTimeout, dt.ElectionTimeout),
+		// An unset lease follows a shorter heartbeat timeout down (it may not exceed it).
+		LeaderLeaseTimeout: parse("raft_leader_lease_timeout", c.LeaderLeaseTimeout, min(dt.LeaderLeaseTimeout, heartbeat)),
 		CommitTimeout:      dt.CommitTimeout,
 	}
+	r.snapshotInterval = parse("raft_snapshot_interval", c.SnapshotInterval, 30*time.Second)
 	if err != nil {
 		return r, err
 	}

@@ -70,7 +70,7 @@ func TestThreeNodeCluster(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	c := vigiltest.StartProcCluster(t, 3, "-raft-snapshot-threshold", "64", "-raft-trailing-logs", "16")
+	c := vigiltest.StartProcCluster(t, 3, "-raft-snapshot-threshold", "64", "-raft-trailing-logs", "16", "-raft-snapshot-interval", "1s")
 	leader := c.Leader(t, 20*time.Second)
 	followers := c.Followers(leader)
 	b1 := vigiltest.StartBackend(t, stable)
