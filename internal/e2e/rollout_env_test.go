@@ -287,6 +287,14 @@ func (e *rolloutEnv) canaryFaultToSafety() (string, time.Duration) {
 	e.t.Helper()
 	id := e.startRollout(goodV, "fast")
 	e.waitPhase(id, time.Minute, rollout.Progressing)
+	e.waitCanaryACKed(goodV, 30*time.Second)
+	// Fresh answers from the canary, counted by the load clients themselves: Prometheus's
+	// window may still hold a previous canary's traffic.
+	for before, deadline := e.served(goodV), time.Now().Add(30*time.Second); e.served(goodV) < before+5; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			e.t.Fatalf("the canary %s answered no requests within 30 s of its weight being ACKed\n%s", goodV, e.loadSummary())
+		}
+	}
 	e.waitServing(goodV, 30*time.Second)
 	fault := time.Now()
 	e.setFaults(goodV, modelserver.Faults{ErrorRate: 1})
@@ -298,6 +306,28 @@ func (e *rolloutEnv) canaryFaultToSafety() (string, time.Duration) {
 	r, _ := e.rollout(id)
 	e.t.Fatalf("the canary still has traffic 60 s after its error rate jumped\n%s", timeline(r))
 	return id, 0
+}
+
+// waitCanaryACKed waits until candidate has weight in the routes and every proxy routing
+// the service has ACKed that route version.
+func (e *rolloutEnv) waitCanaryACKed(candidate string, timeout time.Duration) {
+	e.t.Helper()
+	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		rec, err := e.api.Routes(ctx, modelService)
+		var list *api.ProxyList
+		if err == nil && rec.WeightOf(router.MustParseVersion(candidate)) > 0 {
+			list, err = e.api.Proxies(ctx, false)
+		}
+		cancel()
+		if err != nil || list == nil {
+			continue
+		}
+		if cov := vxds.RouteCoverage(list.Proxies, modelService, rec.ModifyIndex); cov.Watching > 0 && cov.Acked == cov.Watching {
+			return
+		}
+	}
+	e.t.Fatalf("%s did not get traffic ACKed by every proxy within %s", candidate, timeout)
 }
 
 // setFaults puts faults in force on a version's model server.
