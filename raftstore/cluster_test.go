@@ -223,16 +223,15 @@ func TestClusterReplicatesAndFailsOver(t *testing.T) {
 
 	// The leader dies; a new one is elected and writes continue.
 	c.kill(li)
-	_, newLeader := c.leader(li)
-	idx = mustApply(t, newLeader, routesCmd(5000))
+	idx, newLeader := c.applyRetry(routesCmd(5000), li)
 	c.waitConverged(idx)
-	if got := newLeader.State().Routes("triage").WeightOf(cand); got != 5000 {
+	if got := c.nodes[newLeader].State().Routes("triage").WeightOf(cand); got != 5000 {
 		t.Fatalf("after failover the candidate weight is %d", got)
 	}
 
 	// The old leader restarts from its stores and catches up.
 	c.nodes[li] = c.start(li)
-	idx = mustApply(t, newLeader, routesCmd(7000))
+	idx, _ = c.applyRetry(routesCmd(7000))
 	c.waitConverged(idx)
 }
 

@@ -101,8 +101,11 @@ func TestBlueGreenPostSwitchBreachThenPromotion(t *testing.T) {
 	}
 	t.Logf("post-switch breach to blue serving all traffic, ACKed by every proxy: %v\n%s", safe.Round(time.Millisecond), timeline(r))
 
-	// Repaired, green is switched again and promoted after a healthy window.
+	// Repaired, green is switched again and promoted after a healthy window. The
+	// error_burst window (5 s) must first forget the failed requests: a switch within it
+	// would, rightly, be rolled back again on that evidence.
 	e.setFaults(goodV, modelserver.Faults{})
+	time.Sleep(8 * time.Second)
 	id = e.startRollout(goodV, "validated-switch")
 	r = e.waitPhase(id, 3*time.Minute, rollout.Promoted)
 	if w := mustRoutes(t, e).WeightOf(router.MustParseVersion(goodV)); w != router.TotalWeight {
