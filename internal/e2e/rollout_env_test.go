@@ -259,13 +259,19 @@ func timeline(r *api.RolloutRecord) string {
 	return b.String()
 }
 
-// weightAcked returns the route record once the candidate's weight is want, and the time
-// every proxy routing the service ACKed that route version (zero while some have not).
+// weightAcked returns the time every proxy routing the service had ACKed a route version
+// in which candidate's weight is want (false while it is not, or some have not).
 func (e *rolloutEnv) weightAcked(candidate string, want router.BasisPoints) (time.Time, bool) {
+	return e.routeAcked(candidate, func(w router.BasisPoints) bool { return w == want })
+}
+
+// routeAcked returns the time every proxy routing the service had ACKed the current route
+// version, once candidate's weight in it satisfies ok (false before).
+func (e *rolloutEnv) routeAcked(candidate string, ok func(router.BasisPoints) bool) (time.Time, bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	rec, err := e.api.Routes(ctx, modelService)
-	if err != nil || rec.WeightOf(router.MustParseVersion(candidate)) != want {
+	if err != nil || !ok(rec.WeightOf(router.MustParseVersion(candidate))) {
 		return time.Time{}, false
 	}
 	list, err := e.api.Proxies(ctx, false)
@@ -313,17 +319,7 @@ func (e *rolloutEnv) canaryFaultToSafety() (string, time.Duration) {
 func (e *rolloutEnv) waitCanaryACKed(candidate string, timeout time.Duration) {
 	e.t.Helper()
 	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		rec, err := e.api.Routes(ctx, modelService)
-		var list *api.ProxyList
-		if err == nil && rec.WeightOf(router.MustParseVersion(candidate)) > 0 {
-			list, err = e.api.Proxies(ctx, false)
-		}
-		cancel()
-		if err != nil || list == nil {
-			continue
-		}
-		if cov := vxds.RouteCoverage(list.Proxies, modelService, rec.ModifyIndex); cov.Watching > 0 && cov.Acked == cov.Watching {
+		if _, ok := e.routeAcked(candidate, func(w router.BasisPoints) bool { return w > 0 }); ok {
 			return
 		}
 	}
