@@ -194,32 +194,38 @@ func routesCmd(w1 router.BasisPoints) Command {
 	return setRoutes("triage", router.Split{Version: prod, Weight: w1}, router.Split{Version: cand, Weight: router.TotalWeight - w1})
 }
 
-func mustApply(t *testing.T, nd *Node, c Command) uint64 {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	idx, err := nd.Apply(ctx, c)
-	if err != nil {
-		t.Fatalf("apply %s: %v", c.Type, err)
+// followerRefusesNamingLeader checks that a follower refuses a write with a NotLeaderError
+// naming the current leader, and returns that leader's index. A leader change between
+// finding the leader and writing is retried, never accepted as the answer.
+func (c *memCluster) followerRefusesNamingLeader() int {
+	c.t.Helper()
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		li, _ := c.leader()
+		follower := c.nodes[(li+1)%len(c.nodes)]
+		_, err = follower.Apply(context.Background(), routesCmd(5000))
+		var nl *NotLeaderError
+		if errors.As(err, &nl) && nl.LeaderID == c.id(li) {
+			return li
+		}
+		if now, _ := c.leader(); now == li {
+			break // leadership did not move: the refusal itself is wrong
+		}
 	}
-	return idx
+	c.t.Fatalf("follower write = %v, want NotLeaderError naming the leader", err)
+	return -1
 }
 
 func TestClusterReplicatesAndFailsOver(t *testing.T) {
 	c := newMemCluster(t, 3, 4096)
-	li, leader := c.leader()
-	mustApply(t, leader, addVersion("triage", prod, "10.0.0.1:9000"))
-	mustApply(t, leader, addVersion("triage", cand, "10.0.0.2:9000"))
-	idx := mustApply(t, leader, routesCmd(9000))
+	c.applyRetry(addVersion("triage", prod, "10.0.0.1:9000"))
+	c.applyRetry(addVersion("triage", cand, "10.0.0.2:9000"))
+	idx, _ := c.applyRetry(routesCmd(9000))
 	c.waitConverged(idx)
 
-	// A follower refuses writes and names the leader.
-	follower := c.nodes[(li+1)%3]
-	_, err := follower.Apply(context.Background(), routesCmd(5000))
-	var nl *NotLeaderError
-	if !errors.As(err, &nl) || nl.LeaderID != c.id(li) {
-		t.Fatalf("follower write = %v, want NotLeaderError naming %s", err, c.id(li))
-	}
+	// A follower refuses writes and names the leader (asked again if an election on a
+	// loaded machine moved leadership in between).
+	li := c.followerRefusesNamingLeader()
 
 	// The leader dies; a new one is elected and writes continue.
 	c.kill(li)
@@ -237,10 +243,9 @@ func TestClusterReplicatesAndFailsOver(t *testing.T) {
 
 func TestLaggingFollowerCatchesUpFromSnapshot(t *testing.T) {
 	c := newMemCluster(t, 3, 32)
-	li, leader := c.leader()
+	c.applyRetry(addVersion("triage", prod, "10.0.0.1:9000"))
+	_, li := c.applyRetry(addVersion("triage", cand, "10.0.0.2:9000"))
 	lag := (li + 1) % 3
-	mustApply(t, leader, addVersion("triage", prod, "10.0.0.1:9000"))
-	mustApply(t, leader, addVersion("triage", cand, "10.0.0.2:9000"))
 	c.isolate(lag)
 	var idx uint64
 	for i := 0; i < 200; i++ {
@@ -273,10 +278,10 @@ func TestLaggingFollowerCatchesUpFromSnapshot(t *testing.T) {
 
 func TestCheckAndSetSerialisesWriters(t *testing.T) {
 	c := newMemCluster(t, 3, 4096)
-	_, leader := c.leader()
-	mustApply(t, leader, addVersion("triage", prod, "10.0.0.1:9000"))
-	mustApply(t, leader, addVersion("triage", cand, "10.0.0.2:9000"))
-	base := mustApply(t, leader, routesCmd(9000))
+	c.applyRetry(addVersion("triage", prod, "10.0.0.1:9000"))
+	c.applyRetry(addVersion("triage", cand, "10.0.0.2:9000"))
+	base, li := c.applyRetry(routesCmd(9000))
+	leader := c.nodes[li]
 	// Two writers read the same modify index; exactly one wins.
 	results := make(chan error, 2)
 	for _, w := range []router.BasisPoints{1000, 2000} {
