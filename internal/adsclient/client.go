@@ -21,7 +21,6 @@ import (
 	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 	"google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc"
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
 )
 
@@ -57,7 +56,6 @@ type Client struct {
 	mu        sync.Mutex
 	versions  map[string]string
 	received  map[string]time.Time
-	names     map[string][]string
 	subs      map[string][]string
 	responses map[string]int
 	nacks     map[string]int
@@ -79,7 +77,7 @@ func Start(ctx context.Context, conn grpc.ClientConnInterface, opts Options) (*C
 			UserAgentName: "vigil-adsclient",
 			Metadata:      &structpb.Struct{Fields: map[string]*structpb.Value{"vigil.kind": structpb.NewStringValue(opts.Kind)}},
 		},
-		versions: map[string]string{}, received: map[string]time.Time{}, names: map[string][]string{},
+		versions: map[string]string{}, received: map[string]time.Time{},
 		subs: map[string][]string{}, responses: map[string]int{}, nacks: map[string]int{},
 		changed: make(chan struct{}), done: make(chan struct{}),
 	}
@@ -165,7 +163,6 @@ func (c *Client) handle(resp *discovery.DiscoveryResponse) error {
 	} else {
 		c.versions[typeURL] = resp.GetVersionInfo()
 		c.received[typeURL] = time.Now()
-		c.names[typeURL] = resourceNames(resp)
 		ack.VersionInfo = resp.GetVersionInfo()
 	}
 	c.notifyLocked()
@@ -233,26 +230,6 @@ func references(resp *discovery.DiscoveryResponse) (map[string][]string, error) 
 		return map[string][]string{resourcev3.ClusterType: names, resourcev3.EndpointType: names}, nil
 	}
 	return nil, nil
-}
-
-func resourceNames(resp *discovery.DiscoveryResponse) []string {
-	var out []string
-	for _, a := range resp.GetResources() {
-		var msg proto.Message
-		switch resp.GetTypeUrl() {
-		case resourcev3.ListenerType:
-			msg = &listener.Listener{}
-		case resourcev3.RouteType:
-			msg = &route.RouteConfiguration{}
-		default:
-			continue
-		}
-		if err := a.UnmarshalTo(msg); err == nil {
-			type named interface{ GetName() string }
-			out = append(out, msg.(named).GetName())
-		}
-	}
-	return out
 }
 
 // Version returns the last ACKed version of a type ("" before any).

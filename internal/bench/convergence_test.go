@@ -178,13 +178,17 @@ func runConvergence(b *testing.B, mode string, n int) convergenceResult {
 	time.Sleep(500 * time.Millisecond) // let the server settle before reading its memory
 	settled := readProc(b, pid)
 
-	var samples []time.Duration
+	var samples, writes []time.Duration
+	var calm latencies // samples whose window no machine stall overlapped
+	stalled := 0
+	probe := startStallProbe(b)
 	cpuStart := readProc(b, pid).cpuSeconds
 	for k := 0; k < *changes; k++ {
 		old := clients[0].Version(resourcev3.RouteType)
 		done := tracker.reset(old, n)
 		t0 := time.Now()
 		change()
+		writes = append(writes, time.Since(t0))
 		select {
 		case <-done:
 		case <-ctx.Done():
@@ -193,6 +197,13 @@ func runConvergence(b *testing.B, mode string, n int) convergenceResult {
 		}
 		_, last := tracker.progress()
 		samples = append(samples, last.Sub(t0))
+		if n, _, _ := probe.within(t0, last); n > 0 {
+			stalled++
+			b.Logf("change %d: %s (write %s); %s", k, last.Sub(t0).Round(100*time.Microsecond),
+				writes[len(writes)-1].Round(100*time.Microsecond), probe.summary(t0, last))
+		} else {
+			calm = append(calm, last.Sub(t0))
+		}
 		for _, c := range clients {
 			if c.Version(resourcev3.RouteType) == old {
 				b.Fatalf("change %d: a proxy still holds routes version %s", k, old)
@@ -200,6 +211,14 @@ func runConvergence(b *testing.B, mode string, n int) convergenceResult {
 		}
 	}
 	cpu := readProc(b, pid).cpuSeconds - cpuStart
+	b.Logf("%s, %d proxies: change-to-last-ACK in order of the changes: %s", mode, n, latencies(samples))
+	b.Logf("%s, %d proxies: the write's own latency (commit, or the baseline's SetSnapshot calls): %s", mode, n, latencies(writes))
+	if len(calm) > 0 {
+		b.Logf("%s, %d proxies: %d of %d changes overlapped a machine stall; the other %d: p50 %s, max %s",
+			mode, n, stalled, len(samples), len(calm), calm.quantile(0.5), calm.quantile(1))
+	} else {
+		b.Logf("%s, %d proxies: every one of %d changes overlapped a machine stall", mode, n, len(samples))
+	}
 	slices.Sort(samples)
 	r := convergenceResult{
 		p50:              samples[len(samples)/2],

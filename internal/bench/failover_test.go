@@ -58,7 +58,8 @@ func runFailover(b *testing.B, kills int) latencies {
 			b.Fatal(err)
 		}
 	}
-	var samples latencies
+	var samples, calm latencies
+	probe := startStallProbe(b)
 	for k := 1; k <= kills; k++ {
 		leader := c.Leader(b, 30*time.Second)
 		survivors := c.Followers(leader)
@@ -75,9 +76,12 @@ func runFailover(b *testing.B, kills int) latencies {
 			b.Fatalf("kill %d of %s: %v", k, leader.ID, err)
 		}
 		samples = append(samples, took)
+		if n, _, _ := probe.within(killed, killed.Add(took)); n == 0 {
+			calm = append(calm, took)
+		}
 		newLeader := c.Leader(b, 10*time.Second)
-		b.Logf("kill %2d: %s (leader) killed; a write through %s committed at index %d %s after the kill (%d attempts); %s leads after %d election(s)",
-			k, leader.ID, via.ID, res.Index, took.Round(time.Millisecond), attempts, newLeader.ID, procElections(c)-elections)
+		b.Logf("kill %2d: %s (leader) killed; a write through %s committed at index %d %s after the kill (%d attempts); %s leads after %d election(s); %s",
+			k, leader.ID, via.ID, res.Index, took.Round(time.Millisecond), attempts, newLeader.ID, procElections(c)-elections, probe.summary(killed, killed.Add(took)))
 
 		restarted := time.Now()
 		leader.Start(b)
@@ -88,6 +92,9 @@ func runFailover(b *testing.B, kills int) latencies {
 			b.Fatalf("kill %d: restarted %s: %v", k, leader.ID, err)
 		}
 		b.Logf("kill %2d: %s restarted and healthy after %s", k, leader.ID, time.Since(restarted).Round(time.Millisecond))
+	}
+	if len(calm) > 0 {
+		b.Logf("%d of %d failovers overlapped no machine stall: p50 %s, max %s", len(calm), len(samples), calm.quantile(0.5), calm.quantile(1))
 	}
 	return samples
 }

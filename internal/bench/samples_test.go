@@ -2,6 +2,8 @@ package bench
 
 import (
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -34,3 +36,12 @@ func (l latencies) report(b *testing.B) {
 
 // ms converts a duration to fractional milliseconds.
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// String lists the samples in milliseconds, in their recorded order, for the benchmark log.
+func (l latencies) String() string {
+	parts := make([]string, len(l))
+	for i, d := range l {
+		parts[i] = strconv.FormatFloat(ms(d), 'f', 1, 64)
+	}
+	return strings.Join(parts, " ")
+}

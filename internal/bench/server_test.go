@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	_ "net/http/pprof"
 	"os"
 	"strconv"
 	"sync"
@@ -29,6 +30,9 @@ import (
 // VIGIL_BENCH_SERVER set) so its CPU time and memory can be read from /proc apart from the
 // clients'. It prints one JSON line with its addresses, then serves until killed.
 const serverEnv = "VIGIL_BENCH_SERVER"
+
+// pprofEnv, when set to an address, makes the benchmark server serve net/http/pprof there.
+const pprofEnv = "VIGIL_BENCH_PPROF"
 
 const benchService = "chest-xray-triage"
 
@@ -69,6 +73,12 @@ func TestBenchServer(t *testing.T) {
 		info = startBaseline(t)
 	default:
 		t.Fatalf("%s=%q: want vigil or baseline", serverEnv, mode)
+	}
+	if addr := os.Getenv(pprofEnv); addr != "" {
+		// Profiling the server while a benchmark runs:
+		//   VIGIL_BENCH_PPROF=127.0.0.1:6060 go test -bench ... &
+		//   go tool pprof http://127.0.0.1:6060/debug/pprof/profile?seconds=20
+		go http.ListenAndServe(addr, nil)
 	}
 	b, _ := json.Marshal(info)
 	fmt.Println(string(b))

@@ -168,7 +168,16 @@ func (c *Controller) Step(ctx context.Context, now time.Time) error {
 		c.metrics.steps.Inc()
 		c.metrics.stepSeconds.Observe(time.Since(start).Seconds())
 	}()
-	proxies := c.opts.Proxies.ClusterProxies(ctx)
+	// The cluster's proxy list is gathered at most once per step, and only when an active
+	// rollout needs ACK coverage: with thousands of proxies it is the step's largest cost.
+	var proxies []api.Proxy
+	gathered := false
+	clusterProxies := func() []api.Proxy {
+		if !gathered {
+			proxies, gathered = c.opts.Proxies.ClusterProxies(ctx), true
+		}
+		return proxies
+	}
 	var rounds []*round
 	var reqs []TriggerRequest
 	var errs []string
@@ -178,7 +187,7 @@ func (c *Controller) Step(ctx context.Context, now time.Time) error {
 			continue
 		}
 		busy[rec.Spec.Service] = true
-		r, err := c.observe(ctx, now, rec, proxies)
+		r, err := c.observe(ctx, now, rec, clusterProxies)
 		if err != nil {
 			errs = append(errs, err.Error())
 			continue
@@ -261,7 +270,7 @@ func baselineVersion(svc *policies.Service, stable router.Version) router.Versio
 }
 
 // observe gathers everything but the triggers for one rollout.
-func (c *Controller) observe(ctx context.Context, now time.Time, rec *api.RolloutRecord, proxies []api.Proxy) (*round, error) {
+func (c *Controller) observe(ctx context.Context, now time.Time, rec *api.RolloutRecord, proxies func() []api.Proxy) (*round, error) {
 	pol := c.opts.Store.PolicyVersion(rec.Spec.Policy, rec.Spec.PolicyHash)
 	if pol == nil {
 		return nil, fmt.Errorf("rollout %s: policy %s at %s is not stored", rec.Spec.ID, rec.Spec.Policy, rec.Spec.PolicyHash)
@@ -281,7 +290,7 @@ func (c *Controller) observe(ctx context.Context, now time.Time, rec *api.Rollou
 	}
 	st := rec.Status
 	if st.RoutesIndex > 0 && !st.RoutesApplied {
-		cov := xds.RouteCoverage(proxies, rec.Spec.Service, st.RoutesIndex)
+		cov := xds.RouteCoverage(proxies(), rec.Spec.Service, st.RoutesIndex)
 		oc := &rollout.Coverage{Fraction: cov.Fraction()}
 		for i, n := range cov.Rejected {
 			oc.Rejected = append(oc.Rejected, fmt.Sprintf("%s rejected routes version %d: %s", cov.RejectedBy[i], n.Version, n.Error))
@@ -290,7 +299,7 @@ func (c *Controller) observe(ctx context.Context, now time.Time, rec *api.Rollou
 	}
 	if st.Phase == rollout.Pending {
 		if v := c.opts.Store.Version(rec.Spec.Service, rec.Spec.Candidate); v != nil {
-			cov := xds.ClusterCoverage(proxies, rec.Spec.Service, rec.Spec.Candidate, v.ModifyIndex)
+			cov := xds.ClusterCoverage(proxies(), rec.Spec.Service, rec.Spec.Candidate, v.ModifyIndex)
 			r.obs.CandidateWarm = len(cov.Pending) == 0 && len(cov.Rejected) == 0
 		}
 	}

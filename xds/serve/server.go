@@ -217,7 +217,15 @@ func (s *Server) Stop(ctx context.Context) {
 // is silent, which hides its warnings.
 type hclogAdapter struct{ l hclog.Logger }
 
-func (a hclogAdapter) Debugf(f string, args ...any) { a.l.Trace(fmt.Sprintf(f, args...)) }
-func (a hclogAdapter) Infof(f string, args ...any)  { a.l.Debug(fmt.Sprintf(f, args...)) }
+func (a hclogAdapter) Debugf(f string, args ...any) {
+	if a.l.IsTrace() {
+		a.l.Trace(fmt.Sprintf(f, args...))
+	}
+}
+func (a hclogAdapter) Infof(f string, args ...any) {
+	if a.l.IsDebug() {
+		a.l.Debug(fmt.Sprintf(f, args...))
+	}
+}
 func (a hclogAdapter) Warnf(f string, args ...any)  { a.l.Warn(fmt.Sprintf(f, args...)) }
 func (a hclogAdapter) Errorf(f string, args ...any) { a.l.Error(fmt.Sprintf(f, args...)) }
