@@ -45,14 +45,17 @@ service "breast-cancer-dx" {
       weight = 5
       bake   = "30s"
     }
+    # The analysis steps bake 2 minutes: judges read one value per 10 s, and the latency
+    # judge needs at least 10 per arm (a 1-minute bake gives 7 and could only ever be
+    # inconclusive).
     step {
       weight   = 25
-      bake     = "1m"
+      bake     = "2m"
       analysis = ["error_rate_vs_baseline", "latency_vs_baseline"]
     }
     step {
       weight   = 50
-      bake     = "1m"
+      bake     = "2m"
       analysis = ["error_rate_vs_baseline", "latency_vs_baseline"]
     }
 
@@ -210,9 +213,12 @@ service "breast-cancer-dx" {
     critical    = true
   }
 
+  # One median per 10 s step over that step alone (${interval}): windows that overlapped
+  # would make neighbouring samples copies of each other, which Mann-Whitney's independence
+  # assumption does not allow. This needs a scrape interval well under 10 s (the demo's is 1 s).
   judge "latency_vs_baseline" {
     method      = "mann_whitney"
-    samples     = "histogram_quantile(0.5, sum by (le) (rate(inference_request_duration_seconds_bucket{${local.sel}}[30s])))"
+    samples     = "histogram_quantile(0.5, sum by (le) (rate(inference_request_duration_seconds_bucket{${local.sel}}[${interval}])))"
     direction   = "increase"
     margin      = 0.1
     min_samples = 10

@@ -92,6 +92,8 @@ func runThroughput(ctx context.Context, b *testing.B, writers int, commit commit
 	var res throughput
 	var stats batchStats
 	var elected int
+	var stalls string
+	probe := startStallProbe(b)
 	for i := 0; i < b.N; i++ {
 		if _, err := measureThroughput(ctx, writers, throughputWarmup, commit); err != nil && !errors.Is(err, errNoCommits) {
 			b.Fatalf("warm-up: %v", err)
@@ -105,9 +107,11 @@ func runThroughput(ctx context.Context, b *testing.B, writers int, commit commit
 		}
 		before := elections()
 		var err error
+		from := time.Now()
 		if res, err = measureThroughput(ctx, writers, *throughputWindow, commit); err != nil {
 			b.Fatal(err)
 		}
+		stalls = probe.summary(from, from.Add(res.window))
 		elected = elections() - before
 		if batches {
 			if stats, err = readBatches(); err != nil {
@@ -132,7 +136,7 @@ func runThroughput(ctx context.Context, b *testing.B, writers int, commit commit
 		msg += fmt.Sprintf("; bolt on all 3 nodes: %d fsynced batches, %.1f entries each on average (largest %.0f), %.2f ms each",
 			stats.batches, stats.meanBatch(), stats.largestBatch, stats.meanStoreMs)
 	}
-	b.Log(msg)
+	b.Log(msg + "; " + stalls + " in the window")
 	if elected > 0 {
 		b.Logf("%d writers: %d elections during the window: this figure includes failover time and is not steady-state throughput", writers, elected)
 	}
