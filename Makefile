@@ -42,8 +42,9 @@ fuzz: ## a few minutes of fuzzing on the parsers
 	$(GO) test -run '^$$' -fuzz=FuzzParse -fuzztime=2m ./policies/
 
 bench: prometheus ## benchmarks; figures go to docs/benchmarks.md
-	$(GO) test -run '^$$' -bench 'Convergence' -benchtime 1x -timeout 60m ./internal/bench/ -proxies $${PROXIES:-1000,10000}
-	$(GO) test -run '^$$' -bench 'Failover|Throughput|ClusterConvergence' -benchtime 1x -timeout 60m ./internal/bench/
+	$(GO) test -run '^$$' -bench 'MachineStalls' -benchtime 1x -timeout 10m ./internal/bench/
+	$(GO) test -run '^$$' -bench '^BenchmarkConvergence$$' -benchtime 1x -timeout 60m -v ./internal/bench/ -proxies $${PROXIES:-1000,10000}
+	$(GO) test -run '^$$' -bench 'Failover|Throughput|ClusterConvergence' -benchtime 1x -timeout 60m -v ./internal/bench/
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./safety/... ./router/... ./xds/...
 	$(GO) test -run '^$$' -bench DetectionToSafety -benchtime 1x -timeout 60m ./internal/e2e/
 

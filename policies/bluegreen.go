@@ -38,11 +38,16 @@ type BlueGreenPlan struct {
 	FastRollbackWindow time.Duration
 	// AckCoverage is the fraction (0, 1] of connected proxies that must ACK the switch.
 	AckCoverage float64
-	Range       hcl.Range
+	// Notifications receive rollout events, in source order.
+	Notifications []Notification
+	Range         hcl.Range
 }
 
 func (b *BlueGreenPlan) PlanName() string   { return b.Name }
 func (b *BlueGreenPlan) PlanKind() PlanKind { return PlanBlueGreen }
+func (b *BlueGreenPlan) PlanNotifications() []Notification {
+	return b.Notifications
+}
 func (b *BlueGreenPlan) DefRange() hcl.Range {
 	return b.Range
 }

@@ -57,6 +57,9 @@ type CanaryPlan struct {
 
 func (c *CanaryPlan) PlanName() string   { return c.Name }
 func (c *CanaryPlan) PlanKind() PlanKind { return PlanCanary }
+func (c *CanaryPlan) PlanNotifications() []Notification {
+	return c.Notifications
+}
 func (c *CanaryPlan) DefRange() hcl.Range {
 	return c.Range
 }

@@ -65,7 +65,12 @@ func (d *decoder) decodeBlueGreen(b *hclsyntax.Block, scope *serviceScope) BlueG
 	}
 	headerBlock := r.singleBlock("header_route")
 	gradualBlock := r.singleBlock("gradual")
+	notifyBlocks := r.blockList("notify", "")
 	r.finish()
+
+	for _, nb := range notifyBlocks {
+		p.Notifications = append(p.Notifications, d.decodeNotify(nb, r.where))
+	}
 
 	if headerBlock != nil {
 		p.HeaderRoute = d.decodeHeaderRoute(headerBlock, r.where)

@@ -204,14 +204,19 @@ func canaryNode(c *CanaryPlan) *node {
 		k.set("at", quoteList(enumStrings(g.At)))
 		n.add(k)
 	}
-	for i, nt := range c.Notifications {
+	addNotifyNodes(n, c.Notifications)
+	return n
+}
+
+// addNotifyNodes adds a plan's notify blocks, matched by position.
+func addNotifyNodes(n *node, notifications []Notification) {
+	for i, nt := range notifications {
 		k := &node{key: indexed("notify", i), rng: nt.Range}
 		k.set("url", strconv.Quote(nt.URL))
 		k.set("format", strconv.Quote(nt.Format.String()))
 		k.set("events", quoteList(enumStrings(nt.Events)))
 		n.add(k)
 	}
-	return n
 }
 
 func headerRouteNode(h *HeaderRoute) *node {
@@ -241,6 +246,7 @@ func blueGreenNode(b *BlueGreenPlan) *node {
 		k.set("bake", quoteDuration(b.Gradual.Bake))
 		n.add(k)
 	}
+	addNotifyNodes(n, b.Notifications)
 	return n
 }
 

@@ -90,6 +90,8 @@ type Plan interface {
 	PlanKind() PlanKind
 	// DefRange is the block header, for citing the plan in evidence.
 	DefRange() hcl.Range
+	// PlanNotifications are the plan's notify blocks, in source order.
+	PlanNotifications() []Notification
 }
 
 // PlanKind tells a canary plan from a blue-green one.

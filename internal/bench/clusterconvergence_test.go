@@ -86,9 +86,12 @@ func BenchmarkClusterConvergence(b *testing.B) {
 				var conv, commit latencies
 				var failed int
 				before := procElections(c)
+				probe := startStallProbe(b)
+				from := time.Now()
 				for i := 0; i < b.N; i++ {
 					conv, commit, failed = measureClusterConvergence(ctx, b, admin, p.addrs(leader, followers), n)
 				}
+				stalls := probe.summary(from, time.Now())
 				elected := procElections(c) - before
 				logLoad(b, "after the writes")
 				conv.report(b)
@@ -99,8 +102,8 @@ func BenchmarkClusterConvergence(b *testing.B) {
 					b.Logf("%d elections during the writes: leadership may have moved off %s, so the placement is not as labelled for every write", elected, leader.ID)
 				}
 				p50[p] = conv.quantile(0.5)
-				b.Logf("%s, %d streams, %d writes: converged p50 %s p99 %s max %s; the write itself committed in p50 %s p99 %s",
-					p, n, len(conv), conv.quantile(0.5), conv.quantile(0.99), conv.quantile(1), commit.quantile(0.5), commit.quantile(0.99))
+				b.Logf("%s, %d streams, %d writes: converged p50 %s p99 %s max %s; the write itself committed in p50 %s p99 %s; %s during the run",
+					p, n, len(conv), conv.quantile(0.5), conv.quantile(0.99), conv.quantile(1), commit.quantile(0.5), commit.quantile(0.99), stalls)
 			})
 		}
 		if s := p50[placeSpread]; s > 0 && p50[placeLeader] > 0 && p50[placeFollower] > 0 {

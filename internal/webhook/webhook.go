@@ -96,13 +96,13 @@ func (n *Notifier) Notify(r *api.RolloutRecord, e api.RolloutEvent) {
 	if svc == nil {
 		return
 	}
-	plan, ok := svc.Plan(r.Spec.Plan).(*policies.CanaryPlan)
-	if !ok {
+	plan := svc.Plan(r.Spec.Plan)
+	if plan == nil {
 		return
 	}
 	ev := Event{Rollout: r.Spec.ID, Service: r.Spec.Service, Strategy: r.Spec.Strategy.String(), Stable: r.Spec.Stable.String(),
 		Candidate: r.Spec.Candidate.String(), Phase: e.Phase, Step: r.Status.Step + 1, Kind: e.Kind, Message: e.Message, At: e.At}
-	for _, hook := range plan.Notifications {
+	for _, hook := range plan.PlanNotifications() {
 		if !wants(hook, kinds[e.Kind]) {
 			continue
 		}

@@ -170,3 +170,53 @@ func TestGates(t *testing.T) {
 		t.Fatal("a position without webhook gates was approved by nobody")
 	}
 }
+
+// A blue-green plan's notify blocks receive its rollout's events like a canary's do: a
+// switch back to blue must reach the people on call as surely as a canary rollback.
+func TestNotifierBlueGreenPlan(t *testing.T) {
+	events := make(chan Event, 4)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var ev Event
+		if err := json.NewDecoder(r.Body).Decode(&ev); err != nil {
+			t.Errorf("bad JSON event: %v", err)
+		}
+		events <- ev
+	}))
+	defer srv.Close()
+	src := fmt.Sprintf(`service "svc" {
+  evaluation_interval = "1s"
+  blue_green "bg" {
+    post_switch_window   = "1m"
+    fast_rollback_window = "5m"
+    notify {
+      url    = %q
+      events = ["rolled_back"]
+    }
+  }
+}
+`, srv.URL)
+	p, diags := policies.Parse("p.hcl", []byte(src), nil)
+	if diags.HasErrors() {
+		t.Fatal(policies.DiagnosticsError(diags))
+	}
+	svc := p.Service("svc")
+	rec := record()
+	rec.Spec.Plan, rec.Spec.Strategy = "bg", rollout.BlueGreen
+	n := NewNotifier(func(*api.RolloutRecord) *policies.Service { return svc }, hclog.NewNullLogger(), nil)
+	defer n.Close()
+	n.Notify(rec, api.RolloutEvent{Kind: string(rollout.EventStep), Message: "switched"})
+	n.Notify(rec, api.RolloutEvent{Kind: string(rollout.EventRollingBack), Message: "trigger green/error_rate breached"})
+	select {
+	case ev := <-events:
+		if ev.Strategy != rollout.BlueGreen.String() || !strings.Contains(ev.Message, "error_rate") {
+			t.Fatalf("event = %+v, want the blue-green rollback", ev)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the blue-green plan's notify block received nothing")
+	}
+	select {
+	case ev := <-events:
+		t.Fatalf("the filtered step event was delivered: %+v", ev)
+	case <-time.After(200 * time.Millisecond):
+	}
+}
