@@ -49,7 +49,11 @@ type ServiceState struct {
 // Snapshot is an immutable view of all routing state at one revision of the store. Callers
 // must not modify a Snapshot after handing it to Translate or a publisher.
 type Snapshot struct {
-	Versions TypeVersions
+	// StateIndex is the index of the replicated state the snapshot was read at (0 when the
+	// source has none). It orders snapshots for Server.WaitPublished only; resource versions
+	// come from Versions.
+	StateIndex uint64
+	Versions   TypeVersions
 	// Services sorted by name.
 	Services []ServiceState
 }

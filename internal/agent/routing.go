@@ -21,7 +21,7 @@ func (s stateSource) RoutingSnapshot() (*xds.Snapshot, <-chan struct{}) {
 	var snap *xds.Snapshot
 	s.state.Read(func(v raftstore.View) {
 		services, versions, routes := v.TableIndex(raftstore.TableServices), v.TableIndex(raftstore.TableVersions), v.TableIndex(raftstore.TableRoutes)
-		snap = &xds.Snapshot{Versions: xds.TypeVersions{
+		snap = &xds.Snapshot{StateIndex: v.Applied(), Versions: xds.TypeVersions{
 			Listeners: services,
 			Routes:    max(routes, versions, services),
 			Clusters:  max(versions, services),

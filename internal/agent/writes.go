@@ -26,7 +26,26 @@ func (a *Agent) apply(ctx context.Context, cmd raftstore.Command) (uint64, error
 	if err != nil {
 		return 0, err
 	}
-	return a.applyEncoded(ctx, b)
+	index, err := a.applyEncoded(ctx, b)
+	if err == nil {
+		a.awaitPublished(ctx, index)
+	}
+	return index, err
+}
+
+// publishWait bounds how long a committed write waits for this node's xDS publisher.
+const publishWait = 2 * time.Second
+
+// awaitPublished waits (at most publishWait) until this node's xDS server has published the
+// state at index, so a proxy that connects here after the write's answer gets the written
+// routes, not the previous ones. The write is committed either way: a slow publisher delays
+// the answer, never fails it.
+func (a *Agent) awaitPublished(ctx context.Context, index uint64) {
+	wctx, cancel := context.WithTimeout(ctx, publishWait)
+	defer cancel()
+	if err := a.xds.WaitPublished(wctx, index); err != nil && ctx.Err() == nil {
+		a.log.Warn("write committed but not yet published over xDS on this node", "index", index, "waited", publishWait)
+	}
 }
 
 func (a *Agent) applyEncoded(ctx context.Context, b []byte) (uint64, error) {

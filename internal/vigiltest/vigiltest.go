@@ -23,7 +23,6 @@ import (
 	"github.com/seed70a3350f/vigil/api"
 	"github.com/seed70a3350f/vigil/internal/agent"
 	"github.com/seed70a3350f/vigil/internal/freeport"
-	vigilxds "github.com/seed70a3350f/vigil/xds"
 )
 
 // NodeOptions tune StartNode.
@@ -107,21 +106,6 @@ func WaitLeader(t testing.TB, a *agent.Agent, timeout time.Duration) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatalf("node %s did not become leader within %s", a.Self().ID, timeout)
-}
-
-// WaitRoutesServed waits until a's xDS server serves gRPC clients route configurations of
-// at least index: a write is answered at commit, and the node publishes it to its xDS cache
-// just after, so a client that connects in between would get the previous routes.
-func WaitRoutesServed(t testing.TB, a *agent.Agent, index uint64, timeout time.Duration) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		if a.XDS().Cache().Versions(vigilxds.GRPC).Routes >= index {
-			return
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	t.Fatalf("node %s did not serve routes version %d within %s (serving %d)", a.Self().ID, index, timeout, a.XDS().Cache().Versions(vigilxds.GRPC).Routes)
 }
 
 // Client returns an admin API client for a.

@@ -2,6 +2,7 @@ package serve
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"strings"
@@ -307,5 +308,46 @@ func TestDeltaSendsOnlyChanges(t *testing.T) {
 	proxies := waitLedger(t, ctx, h.srv.Ledger(), func(ps []api.Proxy) bool { return len(ps) == 1 })
 	if len(proxies) != 1 || !proxies[0].Delta || proxies[0].Kind != "envoy" {
 		t.Fatalf("ledger = %+v, want one delta envoy stream", proxies)
+	}
+}
+
+// TestWaitPublishedFollowsTheStateIndex: a writer waits until the publisher has dealt with
+// the state its write produced, whether that state changed routing, left it unchanged, or
+// was refused (proxies then keep the last good configuration, as they would later too).
+func TestWaitPublishedFollowsTheStateIndex(t *testing.T) {
+	h := start(t)
+	at := func(index, routes uint64, w1 router.BasisPoints) *xds.Snapshot {
+		s := state(xds.TypeVersions{Listeners: 5, Routes: routes, Clusters: 5, Endpoints: 5}, w1, router.TotalWeight-w1)
+		s.StateIndex = index
+		return s
+	}
+	if err := h.srv.Publish(at(5, 5, 10000)); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := h.srv.WaitPublished(ctx, 5); err != nil {
+		t.Fatalf("WaitPublished(5) after publishing state 5 = %v", err)
+	}
+	if err := h.srv.WaitPublished(ctx, 6); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("WaitPublished(6) before state 6 = %v, want a deadline error", err)
+	}
+
+	waited := make(chan error, 1)
+	go func() {
+		wctx, wcancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer wcancel()
+		waited <- h.srv.WaitPublished(wctx, 7)
+	}()
+	// State 6 changed nothing that proxies see; state 7 would take routes back in time and
+	// is refused. Both count as dealt with.
+	if err := h.srv.Publish(at(6, 5, 10000)); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.srv.Publish(at(7, 4, 0)); err == nil {
+		t.Fatal("a routes version going back was published")
+	}
+	if err := <-waited; err != nil {
+		t.Fatalf("WaitPublished(7) = %v after state 7 was dealt with", err)
 	}
 }

@@ -77,6 +77,12 @@ type Server struct {
 	mu        sync.Mutex // serialises Publish
 	published bool
 	last      xds.TypeVersions
+
+	// handled is the StateIndex of the newest snapshot Publish has dealt with (installed,
+	// unchanged, or refused); handledCh is closed and replaced each time it moves.
+	handledMu sync.Mutex
+	handled   uint64
+	handledCh chan struct{}
 }
 
 // New builds a server; call Serve to accept streams and Run (or Publish) to feed it.
@@ -92,7 +98,7 @@ func New(opts Options) *Server {
 	metrics := NewMetrics(opts.Registerer, cache)
 	ledger := NewLedger(opts.ServerID, cache, Classify, metrics, log)
 	s := &Server{
-		opts: opts, log: log, cache: cache, ledger: ledger, metrics: metrics,
+		opts: opts, log: log, cache: cache, ledger: ledger, metrics: metrics, handledCh: make(chan struct{}),
 		weights: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "vigil_route_weight_basis_points",
 			Help: "Weighted-split share of each service version as served by this node (basis points, 10000 = 100 %).",
@@ -132,6 +138,7 @@ func (s *Server) Cache() *Cache { return s.cache }
 func (s *Server) Publish(snap *xds.Snapshot) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer s.markHandled(snap.StateIndex)
 	if s.published && snap.Versions == s.last {
 		return nil
 	}
@@ -165,6 +172,37 @@ func (s *Server) Publish(snap *xds.Snapshot) error {
 		}
 	}
 	return nil
+}
+
+func (s *Server) markHandled(index uint64) {
+	s.handledMu.Lock()
+	defer s.handledMu.Unlock()
+	if index > s.handled {
+		s.handled = index
+		close(s.handledCh)
+		s.handledCh = make(chan struct{})
+	}
+}
+
+// WaitPublished waits until Publish has dealt with a snapshot of state index or newer, so
+// proxies that connect afterwards are served that state (or, if it was refused, the last
+// good one, which is what they would get later too). It returns ctx's error if ctx ends
+// first. The admin API calls it after a write so that the writer can read its own write
+// over this node's xDS.
+func (s *Server) WaitPublished(ctx context.Context, index uint64) error {
+	for {
+		s.handledMu.Lock()
+		done, ch := s.handled >= index, s.handledCh
+		s.handledMu.Unlock()
+		if done {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-ch:
+		}
+	}
 }
 
 // Run publishes every state src produces until ctx ends. States that arrive while one is
