@@ -188,7 +188,8 @@ func runConvergence(b *testing.B, mode string, n int) convergenceResult {
 		done := tracker.reset(old, n)
 		t0 := time.Now()
 		change()
-		writes = append(writes, time.Since(t0))
+		write := time.Since(t0)
+		writes = append(writes, write)
 		select {
 		case <-done:
 		case <-ctx.Done():
@@ -200,7 +201,7 @@ func runConvergence(b *testing.B, mode string, n int) convergenceResult {
 		if n, _, _ := probe.within(t0, last); n > 0 {
 			stalled++
 			b.Logf("change %d: %s (write %s); %s", k, last.Sub(t0).Round(100*time.Microsecond),
-				writes[len(writes)-1].Round(100*time.Microsecond), probe.summary(t0, last))
+				write.Round(100*time.Microsecond), probe.summary(t0, last))
 		} else {
 			calm = append(calm, last.Sub(t0))
 		}

@@ -120,10 +120,11 @@ func BenchmarkMachineStalls(b *testing.B) {
 		to := time.Now()
 		p.close()
 		n, total, longest := p.within(from, to)
+		stalledPct := 100 * total.Seconds() / to.Sub(from).Seconds()
 		b.ReportMetric(float64(n), "stalls")
 		b.ReportMetric(ms(longest), "longest-ms")
-		b.ReportMetric(100*total.Seconds()/to.Sub(from).Seconds(), "%-stalled")
+		b.ReportMetric(stalledPct, "%-stalled")
 		b.Logf("%s of sleeping 1 ms at a time: %s (%.1f%% of the time)", to.Sub(from).Round(time.Second),
-			p.summary(from, to), 100*total.Seconds()/to.Sub(from).Seconds())
+			p.summary(from, to), stalledPct)
 	}
 }

@@ -20,6 +20,5 @@ func TestAddrsAreDistinctAndBindable(t *testing.T) {
 			t.Fatalf("handed-out address %s is not bindable: %v", a, err)
 		}
 		l.Close()
-		break
 	}
 }
