@@ -8,7 +8,8 @@ import "time"
 type Proxy struct {
 	// Server is the id of the xds-server node holding the stream.
 	Server string `json:"server"`
-	// Stream identifies the stream on that server, e.g. "sotw-12" or "delta-3".
+	// Stream identifies the stream on that server, e.g. "ads-12" (state of the world over
+	// ADS), "delta-3" or "sotw-7" (a per-type LDS/RDS/CDS/EDS stream).
 	Stream      string      `json:"stream"`
 	NodeID      string      `json:"node_id"`
 	Cluster     string      `json:"cluster,omitempty"`

@@ -225,7 +225,9 @@ func (ts *typeState) install(version uint64, entries []*entry) {
 type sotwWatch struct {
 	req *discovery.DiscoveryRequest
 	sub cachev3.Subscription
-	out chan cachev3.Response
+	// deliver hands the watch's one response to its stream. It runs with the cache locked
+	// and must not block or call back into the cache.
+	deliver func(*sotwResponse)
 	// floor is the newest version the client is known to have (or to have rejected).
 	floor uint64
 	// nack: the client rejected version floor; only a newer version may be sent.
@@ -256,9 +258,7 @@ func (ts *typeState) respondSotw(w *sotwWatch) bool {
 			}
 		}
 	}
-	if !send(w.out, cachev3.Response(resp)) {
-		ts.dropped.Add(1)
-	}
+	w.deliver(resp)
 	return true
 }
 
@@ -295,32 +295,52 @@ func send[T any](ch chan T, v T) bool {
 	}
 }
 
-// CreateWatch implements cache.ConfigWatcher for state-of-the-world streams.
+// CreateWatch implements cache.ConfigWatcher for the state-of-the-world streams
+// go-control-plane serves (the per-type LDS, RDS, CDS and EDS services; ADS streams are
+// Vigil's own, see adsStream).
 func (c *Cache) CreateWatch(req *discovery.DiscoveryRequest, sub cachev3.Subscription, out chan cachev3.Response) (func(), error) {
-	w := &sotwWatch{req: req, sub: sub, out: out}
+	var rejected uint64
+	if v, ok := c.nacked.LoadAndDelete(req); ok {
+		rejected = v.(uint64)
+	}
+	deliver := func(r *sotwResponse) {
+		if !send(out, cachev3.Response(r)) {
+			c.dropped.Add(1)
+		}
+	}
+	return c.watchSotw(c.classify(req.GetNode()), req, sub, rejected, deliver), nil
+}
+
+// watchSotw opens a state-of-the-world watch for a client of the given kind: deliver gets
+// at most one response, at once if the client lacks the served version (or some of the
+// subscribed resources), otherwise at the next Publish that moves the type. rejected is a
+// version the stream NACKed and has not since moved past (0 for none): it is never sent.
+// The returned function closes the watch; after it returns, deliver is not called.
+func (c *Cache) watchSotw(kind xds.ClientKind, req *discovery.DiscoveryRequest, sub cachev3.Subscription, rejected uint64, deliver func(*sotwResponse)) (cancel func()) {
+	w := &sotwWatch{req: req, sub: sub, deliver: deliver}
 	if v, ok := xds.ParseVersion(req.GetVersionInfo()); ok {
 		w.floor = v
 	}
-	if rejected, ok := c.nacked.LoadAndDelete(req); ok {
-		w.floor = max(w.floor, rejected.(uint64))
+	if rejected > 0 {
+		w.floor = max(w.floor, rejected)
 		w.nack = true
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	ts, ok := c.groupLocked(c.classify(req.GetNode())).types[req.GetTypeUrl()]
+	ts, ok := c.groupLocked(kind).types[req.GetTypeUrl()]
 	if !ok {
 		// A type Vigil does not serve (secrets, runtime): the watch stays open and silent.
-		return func() {}, nil
+		return func() {}
 	}
 	if ts.respondSotw(w) {
-		return func() {}, nil
+		return func() {}
 	}
 	ts.sotw[w] = struct{}{}
 	return func() {
 		c.mu.Lock()
 		delete(ts.sotw, w)
 		c.mu.Unlock()
-	}, nil
+	}
 }
 
 // deltaWatch is an open incremental watch.

@@ -11,20 +11,27 @@ import (
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	discovery "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
 	"github.com/hashicorp/go-hclog"
+	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc/peer"
 
 	"github.com/seed70a3350f/vigil/api"
 	"github.com/seed70a3350f/vigil/xds"
 )
 
-// streamKey identifies a stream: the SotW and delta servers number their streams separately.
+// streamKey identifies a stream. Three servers number their streams separately: Vigil's
+// SotW ADS server (ads), go-control-plane's delta server (delta), and go-control-plane's
+// per-type SotW services (neither).
 type streamKey struct {
+	ads   bool
 	delta bool
 	id    int64
 }
 
 func (k streamKey) String() string {
-	if k.delta {
+	switch {
+	case k.ads:
+		return fmt.Sprintf("ads-%d", k.id)
+	case k.delta:
 		return fmt.Sprintf("delta-%d", k.id)
 	}
 	return fmt.Sprintf("sotw-%d", k.id)
@@ -45,6 +52,7 @@ type Ledger struct {
 	mu      sync.Mutex
 	streams map[streamKey]*proxyRecord
 	changed chan struct{}
+	watched bool // someone holds changed: the next change must close it
 }
 
 type proxyRecord struct {
@@ -58,13 +66,33 @@ type proxyRecord struct {
 
 type typeRecord struct {
 	wildcard   bool
-	subscribed []string
+	subscribed []string // as the client listed them; Proxies sorts a copy
 	sent       sentResponse
 	acked      uint64
 	ackedAt    time.Time
 	ackedNames []string
 	nacks      uint64
 	lastNack   *api.Nack
+
+	// The type's metric series, looked up once per stream rather than once per message.
+	pushCount  prometheus.Counter
+	nackCount  prometheus.Counter
+	ackLatency prometheus.Observer
+}
+
+// typeRecord returns the record of typeURL, creating it with its metric series.
+func (rec *proxyRecord) typeRecord(typeURL string, m *Metrics) *typeRecord {
+	tr := rec.types[typeURL]
+	if tr == nil {
+		kind, short := rec.kind.String(), shortType(typeURL)
+		tr = &typeRecord{
+			pushCount:  m.pushes.WithLabelValues(kind, short),
+			nackCount:  m.nacks.WithLabelValues(kind, short),
+			ackLatency: m.ackLatency.WithLabelValues(kind, short),
+		}
+		rec.types[typeURL] = tr
+	}
+	return tr
 }
 
 type sentResponse struct {
@@ -89,12 +117,19 @@ func NewLedger(server string, cache *Cache, classify func(*core.Node) xds.Client
 func (l *Ledger) Changed() <-chan struct{} {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.watched = true
 	return l.changed
 }
 
+// notifyLocked closes the channel Changed handed out, if it handed one out since the last
+// change: an ACK from each of 10,000 proxies must not cost a channel each when nobody waits.
 func (l *Ledger) notifyLocked() {
+	if !l.watched {
+		return
+	}
 	close(l.changed)
 	l.changed = make(chan struct{})
+	l.watched = false
 }
 
 func (l *Ledger) open(ctx context.Context, key streamKey) {
@@ -136,28 +171,23 @@ func (l *Ledger) request(key streamKey, node *core.Node, typeURL string, names [
 		rec.kind = l.classify(node)
 		l.metrics.connected.WithLabelValues(rec.kind.String()).Inc()
 	}
-	tr := rec.types[typeURL]
-	if tr == nil {
-		tr = &typeRecord{}
-		rec.types[typeURL] = tr
-	}
+	tr := rec.typeRecord(typeURL, l.metrics)
 	if !key.delta {
-		tr.subscribed = slices.Sorted(slices.Values(names))
+		tr.subscribed = names
 		tr.wildcard = len(names) == 0 || slices.Contains(names, "*")
 	}
 	if nonce != "" && nonce == tr.sent.nonce && !tr.sent.answered {
 		tr.sent.answered = true // clients repeat a nonce on later requests; count it once
-		kind := rec.kind.String()
 		if hasErr {
 			tr.nacks++
 			tr.lastNack = &api.Nack{Version: tr.sent.version, Error: errDetail, At: now}
-			l.metrics.nacks.WithLabelValues(kind, shortType(typeURL)).Inc()
+			tr.nackCount.Inc()
 			l.log.Warn("proxy rejected configuration", "node", nodeID(rec.node), "stream", key, "type", shortType(typeURL), "version", tr.sent.version, "error", errDetail)
 		} else {
 			tr.acked = tr.sent.version
 			tr.ackedAt = now
 			tr.ackedNames = tr.sent.names
-			l.metrics.ackLatency.WithLabelValues(kind, shortType(typeURL)).Observe(now.Sub(tr.sent.at).Seconds())
+			tr.ackLatency.Observe(now.Sub(tr.sent.at).Seconds())
 		}
 		l.notifyLocked()
 	}
@@ -176,11 +206,7 @@ func (l *Ledger) response(key streamKey, typeURL, versionInfo, nonce string, nam
 	if !ok {
 		return
 	}
-	tr := rec.types[typeURL]
-	if tr == nil {
-		tr = &typeRecord{}
-		rec.types[typeURL] = tr
-	}
+	tr := rec.typeRecord(typeURL, l.metrics)
 	if key.delta {
 		// A delta response carries only what changed; the client holds the union.
 		set := map[string]bool{}
@@ -193,7 +219,7 @@ func (l *Ledger) response(key streamKey, typeURL, versionInfo, nonce string, nam
 		names = slices.Sorted(maps.Keys(set))
 	}
 	tr.sent = sentResponse{version: version, nonce: nonce, at: l.now(), names: names}
-	l.metrics.pushes.WithLabelValues(rec.kind.String(), shortType(typeURL)).Inc()
+	tr.pushCount.Inc()
 }
 
 // OnStreamOpen implements the SotW callbacks.
@@ -315,7 +341,7 @@ func (l *Ledger) Proxies() []api.Proxy {
 				continue
 			}
 			pt := api.ProxyType{
-				Type: shortType(typeURL), Wildcard: tr.wildcard, Subscribed: tr.subscribed,
+				Type: shortType(typeURL), Wildcard: tr.wildcard, Subscribed: slices.Sorted(slices.Values(tr.subscribed)),
 				Sent: tr.sent.version, SentAt: tr.sent.at,
 				Acked: tr.acked, AckedAt: tr.ackedAt, AckedNames: tr.ackedNames,
 				Nacks: tr.nacks,

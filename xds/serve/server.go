@@ -117,7 +117,10 @@ func New(opts Options) *Server {
 		config.DeactivateLegacyWildcardForTypes([]string{typeRoute, typeEndpoint}),
 		sotw.WithLogger(hclogAdapter{log}),
 	)
-	discovery.RegisterAggregatedDiscoveryServiceServer(s.grpc, xdsServer)
+	discovery.RegisterAggregatedDiscoveryServiceServer(s.grpc, &adsServer{
+		delta: xdsServer, cache: cache, ledger: ledger, log: log,
+		legacyWildcard: func(typeURL string) bool { return typeURL != typeRoute && typeURL != typeEndpoint },
+	})
 	listenerservice.RegisterListenerDiscoveryServiceServer(s.grpc, xdsServer)
 	routeservice.RegisterRouteDiscoveryServiceServer(s.grpc, xdsServer)
 	clusterservice.RegisterClusterDiscoveryServiceServer(s.grpc, xdsServer)

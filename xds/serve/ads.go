@@ -1,0 +1,283 @@
+package serve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	discovery "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
+	streamv3 "github.com/envoyproxy/go-control-plane/pkg/server/stream/v3"
+	serverv3 "github.com/envoyproxy/go-control-plane/pkg/server/v3"
+	"github.com/hashicorp/go-hclog"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/seed70a3350f/vigil/xds"
+)
+
+// adsServer serves the Aggregated Discovery Service. State-of-the-world ADS streams, which
+// every proxyless gRPC client and most Envoys use, are served here directly; incremental
+// (delta) ADS streams are handed to go-control-plane's server.
+//
+// A SotW stream costs one goroutine while it is idle (the one reading its requests) and
+// no per-message channel hops: a Publish appends the stream's response to its queue under
+// the cache lock, and a sender goroutine started for that queue sends it and exits. The
+// protocol is go-control-plane's (sotw.WithOrderedADS): one nonce sequence per stream; a
+// request whose nonce is not the newest of its type is stale and ignored; a fresh request
+// replaces the type's watch and drops a response of that type still queued; responses go
+// out in the order the cache produced them (clusters and endpoints before listeners and
+// routes within a Publish).
+type adsServer struct {
+	discovery.UnimplementedAggregatedDiscoveryServiceServer
+
+	delta  serverv3.Server // DeltaAggregatedResources
+	cache  *Cache
+	ledger *Ledger
+	log    hclog.Logger
+	// legacyWildcard reports whether an empty resource list means "all" for a type (LDS
+	// and CDS; routes and endpoints are always named, as for go-control-plane's
+	// DeactivateLegacyWildcardForTypes).
+	legacyWildcard func(typeURL string) bool
+
+	streams atomic.Int64 // numbers streams for the ledger
+}
+
+// DeltaAggregatedResources implements the ADS service: delta streams are go-control-plane's.
+func (a *adsServer) DeltaAggregatedResources(s discovery.AggregatedDiscoveryService_DeltaAggregatedResourcesServer) error {
+	return a.delta.DeltaAggregatedResources(s)
+}
+
+// StreamAggregatedResources implements the ADS service for a state-of-the-world stream. It
+// returns when the client ends the stream, the server stops, or a send fails.
+func (a *adsServer) StreamAggregatedResources(grpcStream discovery.AggregatedDiscoveryService_StreamAggregatedResourcesServer) error {
+	st := &adsStream{
+		srv:     a,
+		key:     streamKey{ads: true, id: a.streams.Add(1)},
+		grpc:    grpcStream,
+		watches: map[string]*adsWatch{},
+		failed:  make(chan struct{}),
+	}
+	ctx := grpcStream.Context()
+	a.ledger.open(ctx, st.key)
+	defer a.ledger.close(st.key)
+
+	received := make(chan error, 1)
+	go func() { received <- st.receive() }()
+	var err error
+	select {
+	case err = <-received:
+	case <-st.failed:
+		st.mu.Lock()
+		err = st.err
+		st.mu.Unlock()
+	}
+	// The stream ends when this handler returns: stop sending first (gRPC forbids a send
+	// after the handler returns), then the receiver sees the stream's end and closes the
+	// watches it opened.
+	st.stopSending()
+	if err != nil && !errors.Is(err, context.Canceled) && status.Code(err) != codes.Canceled {
+		a.log.Debug("ads stream ended", "stream", st.key, "node", nodeID(st.node), "error", err)
+	}
+	return err
+}
+
+// adsStream is one SotW ADS stream.
+type adsStream struct {
+	srv  *adsServer
+	key  streamKey
+	grpc discovery.AggregatedDiscoveryService_StreamAggregatedResourcesServer
+
+	// Set by the receiver on the first request that carries a node; read by the receiver.
+	node *core.Node
+	kind xds.ClientKind
+
+	mu      sync.Mutex
+	watches map[string]*adsWatch // by type URL
+	queue   []*sotwResponse      // responses not yet sent, in cache order
+	sending bool                 // a sender goroutine owns the queue
+	stopped bool                 // the handler is returning: nothing more is sent
+	idle    *sync.Cond           // signalled when sending ends; created by stopSending
+	nonce   int64
+	err     error         // the first send error
+	failed  chan struct{} // closed on the first send error
+}
+
+// adsWatch is the stream's state for one resource type.
+type adsWatch struct {
+	sub    streamv3.Subscription
+	names  []string // the resource names of the request sub reflects
+	nonce  string   // of the newest response sent for the type
+	cancel func()   // closes the open cache watch (a no-op once it was answered)
+}
+
+// receive reads and handles requests until the stream ends, then closes its cache watches.
+func (st *adsStream) receive() error {
+	defer func() {
+		st.mu.Lock()
+		cancels := make([]func(), 0, len(st.watches))
+		for _, w := range st.watches {
+			cancels = append(cancels, w.cancel)
+		}
+		st.mu.Unlock()
+		for _, cancel := range cancels {
+			cancel()
+		}
+	}()
+	for {
+		req, err := st.grpc.Recv()
+		if err != nil {
+			return err
+		}
+		if err := st.handle(req); err != nil {
+			return err
+		}
+	}
+}
+
+// handle processes one request: it records it in the ledger (an ACK or NACK of the type's
+// newest response), ignores it if its nonce is stale, and otherwise replaces the type's
+// watch with one for the request's subscription and version.
+func (st *adsStream) handle(req *discovery.DiscoveryRequest) error {
+	typeURL := req.GetTypeUrl()
+	if typeURL == "" {
+		return status.Errorf(codes.InvalidArgument, "ads stream %s: a request without type_url; ADS needs the type of every request", st.key)
+	}
+	if st.node == nil && req.GetNode() != nil {
+		st.node = req.GetNode()
+		st.kind = st.srv.cache.classify(st.node)
+	}
+	errDetail := req.GetErrorDetail()
+	rejected := st.srv.ledger.request(st.key, st.node, typeURL, req.GetResourceNames(), req.GetResponseNonce(), errDetail.GetMessage(), errDetail != nil)
+
+	st.mu.Lock()
+	w, ok := st.watches[typeURL]
+	if ok && w.nonce != "" && req.GetResponseNonce() != w.nonce {
+		// Stale: the client has not seen the newest response of this type yet; its answer
+		// to that one follows (xDS protocol, "resource updates").
+		st.mu.Unlock()
+		return nil
+	}
+	var cancel func()
+	var seen string
+	if ok {
+		cancel, seen = w.cancel, w.nonce
+	}
+	st.mu.Unlock()
+	if cancel != nil {
+		cancel() // no response of the old watch can be queued after this
+	}
+
+	st.mu.Lock()
+	if ok && w.nonce != seen {
+		// The old watch was answered and its response sent meanwhile: this request is now
+		// stale too, and the client's answer to that response opens the next watch.
+		st.mu.Unlock()
+		return nil
+	}
+	if !ok {
+		w = &adsWatch{sub: streamv3.NewSotwSubscription(req.GetResourceNames(), st.srv.legacyWildcard(typeURL)), names: req.GetResourceNames()}
+		st.watches[typeURL] = w
+	} else {
+		// A response of this type still queued answers a request the client has replaced.
+		st.dropQueuedLocked(typeURL)
+		if !slices.Equal(w.names, req.GetResourceNames()) {
+			// The subscription changed (an ACK repeats it, and costs nothing here). The
+			// update may delete from the returned set, which a wildcard response shares
+			// with every stream: give this stream its own first.
+			w.sub.SetReturnedResources(maps.Clone(w.sub.ReturnedResources()))
+			w.sub.SetResourceSubscription(req.GetResourceNames())
+			w.names = req.GetResourceNames()
+		}
+	}
+	sub := w.sub // the cache reads its own copy; the sender updates the stream's
+	st.mu.Unlock()
+
+	cancel = st.srv.cache.watchSotw(st.kind, req, sub, rejected, st.enqueue)
+	st.mu.Lock()
+	w.cancel = cancel
+	st.mu.Unlock()
+	return nil
+}
+
+// dropQueuedLocked removes the queued responses of a type.
+func (st *adsStream) dropQueuedLocked(typeURL string) {
+	kept := st.queue[:0]
+	for _, r := range st.queue {
+		if r.req.GetTypeUrl() != typeURL {
+			kept = append(kept, r)
+		}
+	}
+	clear(st.queue[len(kept):])
+	st.queue = kept
+}
+
+// enqueue queues a response and starts a sender if none is running. The cache calls it
+// with its lock held, so it never blocks.
+func (st *adsStream) enqueue(r *sotwResponse) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.stopped {
+		return
+	}
+	st.queue = append(st.queue, r)
+	if !st.sending {
+		st.sending = true
+		go st.send()
+	}
+}
+
+// send sends queued responses in order until the queue is empty, the stream stops, or a
+// send fails. Only one send runs per stream at a time (gRPC allows one sender).
+func (st *adsStream) send() {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for len(st.queue) > 0 && !st.stopped {
+		r := st.queue[0]
+		st.queue[0] = nil
+		st.queue = st.queue[1:]
+		typeURL := r.req.GetTypeUrl()
+		st.nonce++
+		nonce := strconv.FormatInt(st.nonce, 10)
+		if w := st.watches[typeURL]; w != nil {
+			w.nonce = nonce
+			w.sub.SetReturnedResources(r.returned)
+		}
+		st.mu.Unlock()
+
+		st.srv.ledger.response(st.key, typeURL, r.version, nonce, r.names)
+		err := st.grpc.Send(&discovery.DiscoveryResponse{VersionInfo: r.version, Resources: r.resources, TypeUrl: typeURL, Nonce: nonce})
+
+		st.mu.Lock()
+		if err != nil {
+			if st.err == nil {
+				st.err = fmt.Errorf("ads stream %s: send %s version %s: %w", st.key, shortType(typeURL), r.version, err)
+				close(st.failed)
+			}
+			break
+		}
+	}
+	st.sending = false
+	if st.idle != nil {
+		st.idle.Broadcast()
+	}
+}
+
+// stopSending stops the stream's sender and waits for a send in progress to return.
+func (st *adsStream) stopSending() {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.stopped = true
+	st.queue = nil
+	if st.idle == nil {
+		st.idle = sync.NewCond(&st.mu)
+	}
+	for st.sending {
+		st.idle.Wait()
+	}
+}
