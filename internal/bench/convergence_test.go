@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -183,6 +184,7 @@ func runConvergence(b *testing.B, mode string, n int) convergenceResult {
 	stalled := 0
 	probe := startStallProbe(b)
 	cpuStart := readProc(b, pid).cpuSeconds
+	clientCPUStart := readProc(b, os.Getpid()).cpuSeconds
 	for k := 0; k < *changes; k++ {
 		old := clients[0].Version(resourcev3.RouteType)
 		done := tracker.reset(old, n)
@@ -212,6 +214,13 @@ func runConvergence(b *testing.B, mode string, n int) convergenceResult {
 		}
 	}
 	cpu := readProc(b, pid).cpuSeconds - cpuStart
+	clientCPU := readProc(b, os.Getpid()).cpuSeconds - clientCPUStart
+	// The CPU a change costs both sides, spread over the machine's cores, is the least wall
+	// time a change can take here however the work is scheduled. The kernel charges a guest
+	// pause to the task it interrupted, so on this VM it is an upper bound of that floor.
+	floor := (cpu + clientCPU) / float64(*changes) / float64(runtime.NumCPU())
+	b.Logf("%s, %d proxies: CPU per change: server %.3fs, clients %.3fs; over %d cores at least %s per change",
+		mode, n, cpu/float64(*changes), clientCPU/float64(*changes), runtime.NumCPU(), time.Duration(floor*float64(time.Second)).Round(time.Millisecond))
 	b.Logf("%s, %d proxies: change-to-last-ACK in order of the changes: %s", mode, n, latencies(samples))
 	b.Logf("%s, %d proxies: the write's own latency (commit, or the baseline's SetSnapshot calls): %s", mode, n, latencies(writes))
 	if len(calm) > 0 {

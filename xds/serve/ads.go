@@ -198,7 +198,7 @@ func (st *adsStream) handle(req *discovery.DiscoveryRequest) error {
 	sub := w.sub // the cache reads its own copy; the sender updates the stream's
 	st.mu.Unlock()
 
-	cancel = st.srv.cache.watchSotw(st.kind, req, sub, rejected, st.enqueue)
+	cancel = st.srv.cache.watchSotw(st.kind, req, sub, rejected, true, st.enqueue)
 	st.mu.Lock()
 	w.cancel = cancel
 	st.mu.Unlock()
@@ -251,7 +251,10 @@ func (st *adsStream) send() {
 		st.mu.Unlock()
 
 		st.srv.ledger.response(st.key, typeURL, r.version, nonce, r.names)
-		err := st.grpc.Send(&discovery.DiscoveryResponse{VersionInfo: r.version, Resources: r.resources, TypeUrl: typeURL, Nonce: nonce})
+		body, err := r.encodedBody(r.version, typeURL)
+		if err == nil {
+			err = st.grpc.SendMsg(&encodedResponse{body: body, nonce: nonceField(nonce)})
+		}
 
 		st.mu.Lock()
 		if err != nil {

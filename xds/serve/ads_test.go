@@ -9,9 +9,11 @@ import (
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	discovery "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
 	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
+	streamv3 "github.com/envoyproxy/go-control-plane/pkg/server/stream/v3"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/seed70a3350f/vigil/api"
+	"github.com/seed70a3350f/vigil/router"
 	"github.com/seed70a3350f/vigil/xds"
 )
 
@@ -162,4 +164,51 @@ func TestADSStreamProtocol(t *testing.T) {
 		t.Fatal("a request without a type URL did not end the stream")
 	}
 	waitLedger(t, ctx, h.srv.Ledger(), func(ps []api.Proxy) bool { return len(ps) == 0 })
+}
+
+// TestStreamsWithOneSubscriptionShareAPayload checks that a push builds one payload per
+// distinct subscription, not one per stream, and that a stream which modifies its returned
+// set (go-control-plane's per-type streams) gets a payload of its own.
+func TestStreamsWithOneSubscriptionShareAPayload(t *testing.T) {
+	c := NewCache(Classify)
+	v := xds.TypeVersions{Listeners: 1, Routes: 1, Clusters: 1, Endpoints: 1}
+	res, err := xds.Translate(state(v, 10000, 0), xds.GRPC, xds.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Publish(res); err != nil {
+		t.Fatal(err)
+	}
+	watch := func(names []string, shared bool) *sotwResponse {
+		var got *sotwResponse
+		req := &discovery.DiscoveryRequest{TypeUrl: resourcev3.ClusterType, ResourceNames: names}
+		c.watchSotw(xds.GRPC, req, streamv3.NewSotwSubscription(names, false), 0, shared, func(r *sotwResponse) { got = r })
+		if got == nil {
+			t.Fatalf("watch of %v was not answered at once", names)
+		}
+		return got
+	}
+	a, b := router.ClusterName(svc, v1), router.ClusterName(svc, v2)
+	first, second := watch([]string{a, b}, true), watch([]string{b, a}, true)
+	if first.sotwPayload != second.sotwPayload || len(first.resources) != 2 {
+		t.Fatalf("two streams subscribed to the same clusters got different payloads (%p, %p) or %d resources, want one shared payload of 2",
+			first.sotwPayload, second.sotwPayload, len(first.resources))
+	}
+	if only := watch([]string{a}, true); only.sotwPayload == first.sotwPayload || len(only.resources) != 1 {
+		t.Fatalf("a stream subscribed to one cluster got the two-cluster payload")
+	}
+	if own := watch([]string{a, b}, false); own.sotwPayload == first.sotwPayload {
+		t.Fatalf("a stream that modifies its returned set got the shared payload")
+	}
+	v.Clusters = 2
+	res, err = xds.Translate(state(v, 10000, 0), xds.GRPC, xds.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Publish(res); err != nil {
+		t.Fatal(err)
+	}
+	if next := watch([]string{a, b}, true); next.sotwPayload == first.sotwPayload || next.version != "2" {
+		t.Fatalf("after a new clusters version: version %q, payload reused %v; want version 2 and a new payload", next.version, next.sotwPayload == first.sotwPayload)
+	}
 }

@@ -86,11 +86,13 @@ type typeState struct {
 	versionInfo string
 	byName      map[string]*entry
 	names       []string     // sorted
-	all         []*anypb.Any // in names order
-	allReturned map[string]string
-	sotw        map[*sotwWatch]struct{}
-	delta       map[*deltaWatch]struct{}
-	dropped     *atomic.Uint64
+	all         *sotwPayload // every resource, for wildcard subscriptions
+	// named holds the payloads built for named subscriptions since the last install, by
+	// subscriptionKey: the 10,000 streams watching one route config share one.
+	named   map[string]*sotwPayload
+	sotw    map[*sotwWatch]struct{}
+	delta   map[*deltaWatch]struct{}
+	dropped *atomic.Uint64
 }
 
 // entry is one resource, marshalled once for every stream.
@@ -212,12 +214,33 @@ func (ts *typeState) install(version uint64, entries []*entry) {
 		ts.byName[e.delta.Name] = e
 	}
 	ts.names = slices.Sorted(maps.Keys(ts.byName))
-	ts.all = make([]*anypb.Any, len(ts.names))
-	ts.allReturned = make(map[string]string, len(ts.names))
-	for i, name := range ts.names {
-		ts.all[i] = ts.byName[name].any
-		ts.allReturned[name] = ts.versionInfo
+	ts.all = ts.payload(ts.names)
+	ts.named = map[string]*sotwPayload{}
+}
+
+// payload builds the response payload for the given names (sorted), skipping names that do
+// not exist.
+func (ts *typeState) payload(names []string) *sotwPayload {
+	p := &sotwPayload{returned: make(map[string]string, len(names))}
+	for _, name := range names {
+		if e, ok := ts.byName[name]; ok {
+			p.resources = append(p.resources, e.any)
+			p.names = append(p.names, name)
+			p.returned[name] = ts.versionInfo
+		}
 	}
+	return p
+}
+
+// subscriptionKey identifies a set of subscribed names: the name itself for one name (no
+// allocation), the sorted names joined by NUL otherwise.
+func subscriptionKey(subscribed map[string]struct{}) string {
+	if len(subscribed) == 1 {
+		for name := range subscribed {
+			return name
+		}
+	}
+	return strings.Join(slices.Sorted(maps.Keys(subscribed)), "\x00")
 }
 
 // sotwWatch is an open state-of-the-world watch: a stream waiting for a type to move past
@@ -232,6 +255,10 @@ type sotwWatch struct {
 	floor uint64
 	// nack: the client rejected version floor; only a newer version may be sent.
 	nack bool
+	// shared: the stream treats the response's returned set as read-only, so the payload
+	// may be shared with other streams (Vigil's ADS streams; go-control-plane's per-type
+	// streams update the returned set in place and get their own).
+	shared bool
 }
 
 // respondSotw answers w if the served version is newer than what the client has, or equal
@@ -245,18 +272,19 @@ func (ts *typeState) respondSotw(w *sotwWatch) bool {
 		return false
 	}
 	resp := &sotwResponse{req: w.req, version: ts.versionInfo}
-	if w.sub.IsWildcard() {
-		resp.resources, resp.returned, resp.names = ts.all, ts.allReturned, ts.names
-	} else {
-		names := slices.Sorted(maps.Keys(w.sub.SubscribedResources()))
-		resp.returned = make(map[string]string, len(names))
-		for _, name := range names {
-			if e, ok := ts.byName[name]; ok {
-				resp.resources = append(resp.resources, e.any)
-				resp.returned[name] = ts.versionInfo
-				resp.names = append(resp.names, name)
-			}
+	switch subscribed := w.sub.SubscribedResources(); {
+	case w.sub.IsWildcard() && w.shared:
+		resp.sotwPayload = ts.all
+	case w.sub.IsWildcard():
+		resp.sotwPayload = ts.payload(ts.names)
+	case w.shared:
+		key := subscriptionKey(subscribed)
+		if resp.sotwPayload = ts.named[key]; resp.sotwPayload == nil {
+			resp.sotwPayload = ts.payload(slices.Sorted(maps.Keys(subscribed)))
+			ts.named[key] = resp.sotwPayload
 		}
+	default:
+		resp.sotwPayload = ts.payload(slices.Sorted(maps.Keys(subscribed)))
 	}
 	w.deliver(resp)
 	return true
@@ -308,16 +336,18 @@ func (c *Cache) CreateWatch(req *discovery.DiscoveryRequest, sub cachev3.Subscri
 			c.dropped.Add(1)
 		}
 	}
-	return c.watchSotw(c.classify(req.GetNode()), req, sub, rejected, deliver), nil
+	return c.watchSotw(c.classify(req.GetNode()), req, sub, rejected, false, deliver), nil
 }
 
 // watchSotw opens a state-of-the-world watch for a client of the given kind: deliver gets
 // at most one response, at once if the client lacks the served version (or some of the
 // subscribed resources), otherwise at the next Publish that moves the type. rejected is a
 // version the stream NACKed and has not since moved past (0 for none): it is never sent.
-// The returned function closes the watch; after it returns, deliver is not called.
-func (c *Cache) watchSotw(kind xds.ClientKind, req *discovery.DiscoveryRequest, sub cachev3.Subscription, rejected uint64, deliver func(*sotwResponse)) (cancel func()) {
-	w := &sotwWatch{req: req, sub: sub, deliver: deliver}
+// shared says the caller never modifies a response's returned set, so responses may share
+// it with other streams. The returned function closes the watch; after it returns, deliver
+// is not called.
+func (c *Cache) watchSotw(kind xds.ClientKind, req *discovery.DiscoveryRequest, sub cachev3.Subscription, rejected uint64, shared bool, deliver func(*sotwResponse)) (cancel func()) {
+	w := &sotwWatch{req: req, sub: sub, deliver: deliver, shared: shared}
 	if v, ok := xds.ParseVersion(req.GetVersionInfo()); ok {
 		w.floor = v
 	}
@@ -443,14 +473,26 @@ func (c *Cache) Fetch(context.Context, *discovery.DiscoveryRequest) (cachev3.Res
 
 var _ cachev3.Cache = (*Cache)(nil)
 
-// sotwResponse shares its marshalled resources between every stream it is sent on. The
-// server stamps a nonce on the message it gets, so each call returns a new message.
+// sotwResponse answers one watch. Its payload (the marshalled resources) is shared with
+// the other streams that get the same names. The server stamps a nonce on the message it
+// gets, so each call returns a new message.
 type sotwResponse struct {
-	req       *discovery.DiscoveryRequest
-	version   string
+	req     *discovery.DiscoveryRequest
+	version string
+	*sotwPayload
+}
+
+// sotwPayload is the part of a response that depends only on the served version and the
+// subscribed names. It is never modified once built.
+type sotwPayload struct {
 	resources []*anypb.Any
 	names     []string // of resources, for the ledger
 	returned  map[string]string
+
+	// The response body in wire form, built on first send (see encodedBody).
+	encodeOnce sync.Once
+	encoded    []byte
+	encodeErr  error
 }
 
 // namesKey carries a response's resource names to the ledger through the response context.

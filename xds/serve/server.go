@@ -111,6 +111,7 @@ func New(opts Options) *Server {
 		grpc.MaxConcurrentStreams(1<<20),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
 		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 30 * time.Second, Timeout: 10 * time.Second}),
+		grpc.ForceServerCodecV2(newWireCodec()),
 	)
 	xdsServer := serverv3.NewServer(context.Background(), cache, ledger,
 		sotw.WithOrderedADS(),
