@@ -54,12 +54,10 @@ type Client struct {
 	node   *core.Node
 
 	mu        sync.Mutex
-	versions  map[string]string
-	received  map[string]time.Time
-	subs      map[string][]string
-	responses map[string]int
-	nacks     map[string]int
-	changed   chan struct{}
+	versions map[string]string // ACKed, by type; what Wait conditions read
+	types    map[string]*typeState
+	changed  chan struct{}
+	watched  bool // changed was handed out since it was last closed
 	err       error
 	done      chan struct{}
 }
@@ -77,8 +75,7 @@ func Start(ctx context.Context, conn grpc.ClientConnInterface, opts Options) (*C
 			UserAgentName: "vigil-adsclient",
 			Metadata:      &structpb.Struct{Fields: map[string]*structpb.Value{"vigil.kind": structpb.NewStringValue(opts.Kind)}},
 		},
-		versions: map[string]string{}, received: map[string]time.Time{},
-		subs: map[string][]string{}, responses: map[string]int{}, nacks: map[string]int{},
+		versions: map[string]string{}, types: map[string]*typeState{},
 		changed: make(chan struct{}), done: make(chan struct{}),
 	}
 	initial := map[string][]string{}
@@ -100,7 +97,7 @@ func Start(ctx context.Context, conn grpc.ClientConnInterface, opts Options) (*C
 		if !ok {
 			continue
 		}
-		c.subs[typeURL] = names
+		c.typeState(typeURL).subs = names
 		req := &discovery.DiscoveryRequest{TypeUrl: typeURL, ResourceNames: names, VersionInfo: opts.Version}
 		if first {
 			req.Node = c.node
@@ -135,9 +132,33 @@ func (c *Client) run() {
 	}
 }
 
+// typeState is what the client holds for one resource type.
+type typeState struct {
+	subs      []string
+	received  time.Time // of the last accepted response
+	responses int
+	nacks     int
+}
+
+// typeState returns the state of typeURL, creating it. c.mu must be held.
+func (c *Client) typeState(typeURL string) *typeState {
+	ts := c.types[typeURL]
+	if ts == nil {
+		ts = &typeState{}
+		c.types[typeURL] = ts
+	}
+	return ts
+}
+
+// notifyLocked wakes the waiters, if any: a benchmark's 10,000 clients must not allocate a
+// channel per response when nobody waits.
 func (c *Client) notifyLocked() {
+	if !c.watched {
+		return
+	}
 	close(c.changed)
 	c.changed = make(chan struct{})
+	c.watched = false
 }
 
 func (c *Client) handle(resp *discovery.DiscoveryResponse) error {
@@ -154,22 +175,23 @@ func (c *Client) handle(resp *discovery.DiscoveryResponse) error {
 		}
 	}
 	c.mu.Lock()
-	c.responses[typeURL]++
-	ack := &discovery.DiscoveryRequest{TypeUrl: typeURL, ResponseNonce: resp.GetNonce(), ResourceNames: c.subs[typeURL]}
+	ts := c.typeState(typeURL)
+	ts.responses++
+	ack := &discovery.DiscoveryRequest{TypeUrl: typeURL, ResponseNonce: resp.GetNonce(), ResourceNames: ts.subs}
 	if reject != nil {
-		c.nacks[typeURL]++
+		ts.nacks++
 		ack.VersionInfo = c.versions[typeURL]
 		ack.ErrorDetail = &status.Status{Code: 3, Message: reject.Error()}
 	} else {
 		c.versions[typeURL] = resp.GetVersionInfo()
-		c.received[typeURL] = time.Now()
+		ts.received = time.Now()
 		ack.VersionInfo = resp.GetVersionInfo()
 	}
 	c.notifyLocked()
 	var more []*discovery.DiscoveryRequest
 	for t, names := range follow {
-		if !slices.Equal(c.subs[t], names) {
-			c.subs[t] = names
+		if ft := c.typeState(t); !slices.Equal(ft.subs, names) {
+			ft.subs = names
 			more = append(more, &discovery.DiscoveryRequest{TypeUrl: t, ResourceNames: names, VersionInfo: c.versions[t]})
 		}
 	}
@@ -243,21 +265,21 @@ func (c *Client) Version(typeURL string) string {
 func (c *Client) ReceivedAt(typeURL string) time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.received[typeURL]
+	return c.typeState(typeURL).received
 }
 
 // Responses returns how many responses of a type arrived (accepted or not).
 func (c *Client) Responses(typeURL string) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.responses[typeURL]
+	return c.typeState(typeURL).responses
 }
 
 // Nacks returns how many responses of a type the client rejected.
 func (c *Client) Nacks(typeURL string) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.nacks[typeURL]
+	return c.typeState(typeURL).nacks
 }
 
 // Wait blocks until cond (called under the client's lock with the ACKed versions) holds,
@@ -267,6 +289,7 @@ func (c *Client) Wait(ctx context.Context, cond func(versions map[string]string)
 		c.mu.Lock()
 		ok := cond(c.versions)
 		err, ch := c.err, c.changed
+		c.watched = true
 		c.mu.Unlock()
 		if ok {
 			return nil

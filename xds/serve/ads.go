@@ -57,11 +57,10 @@ func (a *adsServer) DeltaAggregatedResources(s discovery.AggregatedDiscoveryServ
 // returns when the client ends the stream, the server stops, or a send fails.
 func (a *adsServer) StreamAggregatedResources(grpcStream discovery.AggregatedDiscoveryService_StreamAggregatedResourcesServer) error {
 	st := &adsStream{
-		srv:     a,
-		key:     streamKey{ads: true, id: a.streams.Add(1)},
-		grpc:    grpcStream,
-		watches: map[string]*adsWatch{},
-		failed:  make(chan struct{}),
+		srv:    a,
+		key:    streamKey{ads: true, id: a.streams.Add(1)},
+		grpc:   grpcStream,
+		failed: make(chan struct{}),
 	}
 	ctx := grpcStream.Context()
 	a.ledger.open(ctx, st.key)
@@ -98,11 +97,11 @@ type adsStream struct {
 	kind xds.ClientKind
 
 	mu      sync.Mutex
-	watches map[string]*adsWatch // by type URL
-	queue   []*sotwResponse      // responses not yet sent, in cache order
-	sending bool                 // a sender goroutine owns the queue
-	stopped bool                 // the handler is returning: nothing more is sent
-	idle    *sync.Cond           // signalled when sending ends; created by stopSending
+	watches [servedTypes]*adsWatch // by typeSlot
+	queue   []*sotwResponse        // responses not yet sent, in cache order
+	sending bool                   // a sender goroutine owns the queue
+	stopped bool                   // the handler is returning: nothing more is sent
+	idle    *sync.Cond             // signalled when sending ends; created by stopSending
 	nonce   int64
 	err     error         // the first send error
 	failed  chan struct{} // closed on the first send error
@@ -120,9 +119,11 @@ type adsWatch struct {
 func (st *adsStream) receive() error {
 	defer func() {
 		st.mu.Lock()
-		cancels := make([]func(), 0, len(st.watches))
+		var cancels []func()
 		for _, w := range st.watches {
-			cancels = append(cancels, w.cancel)
+			if w != nil && w.cancel != nil {
+				cancels = append(cancels, w.cancel)
+			}
 		}
 		st.mu.Unlock()
 		for _, cancel := range cancels {
@@ -154,9 +155,16 @@ func (st *adsStream) handle(req *discovery.DiscoveryRequest) error {
 	}
 	errDetail := req.GetErrorDetail()
 	rejected := st.srv.ledger.request(st.key, st.node, typeURL, req.GetResourceNames(), req.GetResponseNonce(), errDetail.GetMessage(), errDetail != nil)
+	slot := typeSlot(typeURL)
+	if slot < 0 {
+		// A type Vigil does not serve (secrets, runtime): it is never answered, as a
+		// watch on it would stay silent.
+		return nil
+	}
 
 	st.mu.Lock()
-	w, ok := st.watches[typeURL]
+	w := st.watches[slot]
+	ok := w != nil
 	if ok && w.nonce != "" && req.GetResponseNonce() != w.nonce {
 		// Stale: the client has not seen the newest response of this type yet; its answer
 		// to that one follows (xDS protocol, "resource updates").
@@ -182,7 +190,7 @@ func (st *adsStream) handle(req *discovery.DiscoveryRequest) error {
 	}
 	if !ok {
 		w = &adsWatch{sub: streamv3.NewSotwSubscription(req.GetResourceNames(), st.srv.legacyWildcard(typeURL)), names: req.GetResourceNames()}
-		st.watches[typeURL] = w
+		st.watches[slot] = w
 	} else {
 		// A response of this type still queued answers a request the client has replaced.
 		st.dropQueuedLocked(typeURL)
@@ -244,7 +252,8 @@ func (st *adsStream) send() {
 		typeURL := r.req.GetTypeUrl()
 		st.nonce++
 		nonce := strconv.FormatInt(st.nonce, 10)
-		if w := st.watches[typeURL]; w != nil {
+		if slot := typeSlot(typeURL); slot >= 0 && st.watches[slot] != nil {
+			w := st.watches[slot]
 			w.nonce = nonce
 			w.sub.SetReturnedResources(r.returned)
 		}

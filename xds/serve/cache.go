@@ -68,6 +68,26 @@ const (
 	typeEndpoint = resourcev3.EndpointType
 )
 
+// servedTypes is the number of resource types Vigil serves.
+const servedTypes = 4
+
+// typeSlot returns the index of a served type URL (0 to servedTypes-1), or -1 for a type
+// Vigil does not serve. Per-stream state is kept in arrays indexed by it: at 10,000 streams
+// map lookups keyed by 60-byte type URLs cost more than the rest of an ACK's bookkeeping.
+func typeSlot(typeURL string) int {
+	switch typeURL {
+	case typeCluster:
+		return 0
+	case typeEndpoint:
+		return 1
+	case typeListener:
+		return 2
+	case typeRoute:
+		return 3
+	}
+	return -1
+}
+
 // shortType returns "Cluster" for a cluster type URL, for messages.
 func shortType(typeURL string) string {
 	return typeURL[strings.LastIndex(typeURL, ".")+1:]

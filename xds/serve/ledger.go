@@ -61,7 +61,7 @@ type proxyRecord struct {
 	kind        xds.ClientKind
 	peer        string
 	connectedAt time.Time
-	types       map[string]*typeRecord
+	types       [servedTypes]*typeRecord // by typeSlot
 }
 
 type typeRecord struct {
@@ -80,9 +80,14 @@ type typeRecord struct {
 	ackLatency prometheus.Observer
 }
 
-// typeRecord returns the record of typeURL, creating it with its metric series.
+// typeRecord returns the record of typeURL, creating it with its metric series, or nil for
+// a type Vigil does not serve (nothing is recorded for those).
 func (rec *proxyRecord) typeRecord(typeURL string, m *Metrics) *typeRecord {
-	tr := rec.types[typeURL]
+	slot := typeSlot(typeURL)
+	if slot < 0 {
+		return nil
+	}
+	tr := rec.types[slot]
 	if tr == nil {
 		kind, short := rec.kind.String(), shortType(typeURL)
 		tr = &typeRecord{
@@ -90,7 +95,7 @@ func (rec *proxyRecord) typeRecord(typeURL string, m *Metrics) *typeRecord {
 			nackCount:  m.nacks.WithLabelValues(kind, short),
 			ackLatency: m.ackLatency.WithLabelValues(kind, short),
 		}
-		rec.types[typeURL] = tr
+		rec.types[slot] = tr
 	}
 	return tr
 }
@@ -133,7 +138,7 @@ func (l *Ledger) notifyLocked() {
 }
 
 func (l *Ledger) open(ctx context.Context, key streamKey) {
-	rec := &proxyRecord{key: key, connectedAt: l.now(), types: map[string]*typeRecord{}}
+	rec := &proxyRecord{key: key, connectedAt: l.now()}
 	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
 		rec.peer = p.Addr.String()
 	}
@@ -172,6 +177,9 @@ func (l *Ledger) request(key streamKey, node *core.Node, typeURL string, names [
 		l.metrics.connected.WithLabelValues(rec.kind.String()).Inc()
 	}
 	tr := rec.typeRecord(typeURL, l.metrics)
+	if tr == nil {
+		return 0
+	}
 	if !key.delta {
 		tr.subscribed = names
 		tr.wildcard = len(names) == 0 || slices.Contains(names, "*")
@@ -207,6 +215,9 @@ func (l *Ledger) response(key streamKey, typeURL, versionInfo, nonce string, nam
 		return
 	}
 	tr := rec.typeRecord(typeURL, l.metrics)
+	if tr == nil {
+		return
+	}
 	if key.delta {
 		// A delta response carries only what changed; the client holds the union.
 		set := map[string]bool{}
@@ -265,7 +276,8 @@ func (l *Ledger) OnStreamDeltaRequest(id int64, req *discovery.DeltaDiscoveryReq
 	l.request(key, req.GetNode(), req.GetTypeUrl(), nil, req.GetResponseNonce(), errDetail.GetMessage(), errDetail != nil)
 	l.mu.Lock()
 	if rec, ok := l.streams[key]; ok {
-		if tr := rec.types[req.GetTypeUrl()]; tr != nil {
+		if slot := typeSlot(req.GetTypeUrl()); slot >= 0 && rec.types[slot] != nil {
+			tr := rec.types[slot]
 			set := map[string]bool{}
 			for _, n := range tr.subscribed {
 				set[n] = true
@@ -336,7 +348,7 @@ func (l *Ledger) Proxies() []api.Proxy {
 			ConnectedAt: rec.connectedAt,
 		}
 		for _, typeURL := range xds.TypeURLs {
-			tr := rec.types[typeURL]
+			tr := rec.types[typeSlot(typeURL)]
 			if tr == nil {
 				continue
 			}
