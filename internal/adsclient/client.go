@@ -53,13 +53,13 @@ type Client struct {
 	stream discovery.AggregatedDiscoveryService_StreamAggregatedResourcesClient
 	node   *core.Node
 
-	mu        sync.Mutex
+	mu       sync.Mutex
 	versions map[string]string // ACKed, by type; what Wait conditions read
 	types    map[string]*typeState
 	changed  chan struct{}
 	watched  bool // changed was handed out since it was last closed
-	err       error
-	done      chan struct{}
+	err      error
+	done     chan struct{}
 }
 
 // Start opens an ADS stream on conn and subscribes. The stream lives until ctx ends.
