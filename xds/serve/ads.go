@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"slices"
 	"strconv"
@@ -80,8 +81,14 @@ func (a *adsServer) StreamAggregatedResources(grpcStream discovery.AggregatedDis
 	// after the handler returns), then the receiver sees the stream's end and closes the
 	// watches it opened.
 	st.stopSending()
+	if errors.Is(err, io.EOF) {
+		return nil // the client closed its side: a normal end
+	}
 	if err != nil && !errors.Is(err, context.Canceled) && status.Code(err) != codes.Canceled {
-		a.log.Debug("ads stream ended", "stream", st.key, "node", nodeID(st.node), "error", err)
+		st.mu.Lock()
+		node := st.node
+		st.mu.Unlock()
+		a.log.Debug("ads stream ended", "stream", st.key, "node", nodeID(node), "error", err)
 	}
 	return err
 }
@@ -92,11 +99,9 @@ type adsStream struct {
 	key  streamKey
 	grpc discovery.AggregatedDiscoveryService_StreamAggregatedResourcesServer
 
-	// Set by the receiver on the first request that carries a node; read by the receiver.
-	node *core.Node
-	kind xds.ClientKind
-
 	mu      sync.Mutex
+	node    *core.Node             // from the first request that carries one
+	kind    xds.ClientKind         // of node; read by the receiver only
 	watches [servedTypes]*adsWatch // by typeSlot
 	queue   []*sotwResponse        // responses not yet sent, in cache order
 	sending bool                   // a sender goroutine owns the queue
@@ -149,12 +154,18 @@ func (st *adsStream) handle(req *discovery.DiscoveryRequest) error {
 	if typeURL == "" {
 		return status.Errorf(codes.InvalidArgument, "ads stream %s: a request without type_url; ADS needs the type of every request", st.key)
 	}
-	if st.node == nil && req.GetNode() != nil {
-		st.node = req.GetNode()
-		st.kind = st.srv.cache.classify(st.node)
+	if st.node == nil {
+		if node := req.GetNode(); node != nil {
+			st.mu.Lock()
+			st.node = node
+			st.mu.Unlock()
+			st.kind = st.srv.cache.classify(node)
+		} else if st.kind == 0 {
+			st.kind = st.srv.cache.classify(nil) // until the client names itself
+		}
 	}
 	errDetail := req.GetErrorDetail()
-	rejected := st.srv.ledger.request(st.key, st.node, typeURL, req.GetResourceNames(), req.GetResponseNonce(), errDetail.GetMessage(), errDetail != nil)
+	rejected := st.srv.ledger.request(st.key, req.GetNode(), typeURL, req.GetResourceNames(), req.GetResponseNonce(), errDetail.GetMessage(), errDetail != nil)
 	slot := typeSlot(typeURL)
 	if slot < 0 {
 		// A type Vigil does not serve (secrets, runtime): it is never answered, as a

@@ -2,6 +2,8 @@ package serve
 
 import (
 	"context"
+	"errors"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -164,6 +166,22 @@ func TestADSStreamProtocol(t *testing.T) {
 		t.Fatal("a request without a type URL did not end the stream")
 	}
 	waitLedger(t, ctx, h.srv.Ledger(), func(ps []api.Proxy) bool { return len(ps) == 0 })
+
+	// A client that closes its side ends the stream normally (status OK, not an error).
+	closing := openRawADS(t, ctx, h)
+	closing.send(&discovery.DiscoveryRequest{Node: grpcNode("raw-2"), TypeUrl: resourcev3.RouteType, ResourceNames: []string{svc}})
+	closing.next()
+	if err := closing.stream.CloseSend(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case _, ok := <-closing.resps:
+		if ok || !errors.Is(closing.err, io.EOF) {
+			t.Fatalf("after CloseSend the stream ended with %v, want a normal end (io.EOF)", closing.err)
+		}
+	case <-ctx.Done():
+		t.Fatal("the stream did not end after the client closed its side")
+	}
 }
 
 // TestStreamsWithOneSubscriptionShareAPayload checks that a push builds one payload per

@@ -1,6 +1,7 @@
-// Package serve serves translated xDS resources to Envoy proxies and proxyless gRPC clients
-// over go-control-plane: SotW ADS for both, delta ADS for Envoy. It is the only package that
-// touches go-control-plane's cache and server.
+// Package serve serves translated xDS resources to Envoy proxies and proxyless gRPC clients:
+// state-of-the-world ADS for both (Vigil's own stream handler, see adsServer), delta ADS
+// and the per-type LDS/RDS/CDS/EDS services for Envoy (go-control-plane's server over
+// Vigil's cache). It is the only package that touches go-control-plane's cache and server.
 package serve
 
 import (
