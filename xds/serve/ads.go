@@ -236,20 +236,24 @@ func (st *adsStream) dropQueuedLocked(typeURL string) {
 	st.queue = kept
 }
 
-// enqueue queues a response and starts a sender if none is running. The cache calls it
-// with its lock held, so it never blocks.
-func (st *adsStream) enqueue(r *sotwResponse) {
+// enqueue queues a response. The cache calls it with its lock held, so it never blocks;
+// if no sender runs, it returns the function that starts one, which the cache calls once
+// its lock is released.
+func (st *adsStream) enqueue(r *sotwResponse) (startSender func()) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if st.stopped {
-		return
+		return nil
 	}
 	st.queue = append(st.queue, r)
-	if !st.sending {
-		st.sending = true
-		go st.send()
+	if st.sending {
+		return nil
 	}
+	st.sending = true
+	return st.startSender
 }
+
+func (st *adsStream) startSender() { go st.send() }
 
 // send sends queued responses in order until the queue is empty, the stream stops, or a
 // send fails. Only one send runs per stream at a time (gRPC allows one sender).

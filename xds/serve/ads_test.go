@@ -200,7 +200,7 @@ func TestStreamsWithOneSubscriptionShareAPayload(t *testing.T) {
 	watch := func(names []string, shared bool) *sotwResponse {
 		var got *sotwResponse
 		req := &discovery.DiscoveryRequest{TypeUrl: resourcev3.ClusterType, ResourceNames: names}
-		c.watchSotw(xds.GRPC, req, streamv3.NewSotwSubscription(names, false), 0, shared, func(r *sotwResponse) { got = r })
+		c.watchSotw(xds.GRPC, req, streamv3.NewSotwSubscription(names, false), 0, shared, func(r *sotwResponse) func() { got = r; return nil })
 		if got == nil {
 			t.Fatalf("watch of %v was not answered at once", names)
 		}

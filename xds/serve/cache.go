@@ -176,8 +176,19 @@ func (c *Cache) Publish(res *xds.Resources) error {
 		prepared[typeURL] = entries
 	}
 
+	var after []func()
 	c.mu.Lock()
-	defer c.mu.Unlock()
+	err := c.installLocked(res, prepared, &after)
+	c.mu.Unlock()
+	for _, f := range after {
+		f()
+	}
+	return err
+}
+
+// installLocked is Publish's part under the cache lock. Work the deliveries ask to run
+// after the lock (starting stream senders) is appended to after.
+func (c *Cache) installLocked(res *xds.Resources, prepared map[string][]*entry, after *[]func()) error {
 	g := c.groupLocked(res.Kind)
 	for _, typeURL := range xds.TypeURLs {
 		_, version := res.ByType(typeURL)
@@ -193,7 +204,7 @@ func (c *Cache) Publish(res *xds.Resources) error {
 		}
 		ts.install(version, prepared[typeURL])
 		for w := range ts.sotw {
-			if ts.respondSotw(w) {
+			if ts.respondSotw(w, after) {
 				delete(ts.sotw, w)
 			}
 		}
@@ -269,8 +280,11 @@ type sotwWatch struct {
 	req *discovery.DiscoveryRequest
 	sub cachev3.Subscription
 	// deliver hands the watch's one response to its stream. It runs with the cache locked
-	// and must not block or call back into the cache.
-	deliver func(*sotwResponse)
+	// and must not block or call back into the cache; what it returns (if not nil) runs
+	// once the lock is released. Holding the lock only for queueing matters: at 10,000
+	// streams, senders started under it kept the publisher from the CPU while every ACK
+	// waited for the lock.
+	deliver func(*sotwResponse) (after func())
 	// floor is the newest version the client is known to have (or to have rejected).
 	floor uint64
 	// nack: the client rejected version floor; only a newer version may be sent.
@@ -284,7 +298,7 @@ type sotwWatch struct {
 // respondSotw answers w if the served version is newer than what the client has, or equal
 // but with subscribed resources this stream has not been sent yet (a new subscription or a
 // new stream). It never answers with a version below floor or with a rejected version.
-func (ts *typeState) respondSotw(w *sotwWatch) bool {
+func (ts *typeState) respondSotw(w *sotwWatch, after *[]func()) bool {
 	if !ts.published || ts.version < w.floor {
 		return false
 	}
@@ -306,7 +320,9 @@ func (ts *typeState) respondSotw(w *sotwWatch) bool {
 	default:
 		resp.sotwPayload = ts.payload(slices.Sorted(maps.Keys(subscribed)))
 	}
-	w.deliver(resp)
+	if f := w.deliver(resp); f != nil {
+		*after = append(*after, f)
+	}
 	return true
 }
 
@@ -351,10 +367,11 @@ func (c *Cache) CreateWatch(req *discovery.DiscoveryRequest, sub cachev3.Subscri
 	if v, ok := c.nacked.LoadAndDelete(req); ok {
 		rejected = v.(uint64)
 	}
-	deliver := func(r *sotwResponse) {
+	deliver := func(r *sotwResponse) func() {
 		if !send(out, cachev3.Response(r)) {
 			c.dropped.Add(1)
 		}
+		return nil
 	}
 	return c.watchSotw(c.classify(req.GetNode()), req, sub, rejected, false, deliver), nil
 }
@@ -366,7 +383,7 @@ func (c *Cache) CreateWatch(req *discovery.DiscoveryRequest, sub cachev3.Subscri
 // shared says the caller never modifies a response's returned set, so responses may share
 // it with other streams. The returned function closes the watch; after it returns, deliver
 // is not called.
-func (c *Cache) watchSotw(kind xds.ClientKind, req *discovery.DiscoveryRequest, sub cachev3.Subscription, rejected uint64, shared bool, deliver func(*sotwResponse)) (cancel func()) {
+func (c *Cache) watchSotw(kind xds.ClientKind, req *discovery.DiscoveryRequest, sub cachev3.Subscription, rejected uint64, shared bool, deliver func(*sotwResponse) func()) (cancel func()) {
 	w := &sotwWatch{req: req, sub: sub, deliver: deliver, shared: shared}
 	if v, ok := xds.ParseVersion(req.GetVersionInfo()); ok {
 		w.floor = v
@@ -375,6 +392,12 @@ func (c *Cache) watchSotw(kind xds.ClientKind, req *discovery.DiscoveryRequest, 
 		w.floor = max(w.floor, rejected)
 		w.nack = true
 	}
+	var after []func()
+	defer func() {
+		for _, f := range after {
+			f()
+		}
+	}()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	ts, ok := c.groupLocked(kind).types[req.GetTypeUrl()]
@@ -382,7 +405,7 @@ func (c *Cache) watchSotw(kind xds.ClientKind, req *discovery.DiscoveryRequest, 
 		// A type Vigil does not serve (secrets, runtime): the watch stays open and silent.
 		return func() {}
 	}
-	if ts.respondSotw(w) {
+	if ts.respondSotw(w, &after) {
 		return func() {}
 	}
 	ts.sotw[w] = struct{}{}
