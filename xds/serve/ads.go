@@ -207,8 +207,8 @@ func (st *adsStream) handle(req *discovery.DiscoveryRequest) error {
 		st.dropQueuedLocked(typeURL)
 		if !slices.Equal(w.names, req.GetResourceNames()) {
 			// The subscription changed (an ACK repeats it, and costs nothing here). The
-			// update may delete from the returned set, which a wildcard response shares
-			// with every stream: give this stream its own first.
+			// update may delete from the returned set, which came from a payload shared
+			// with other streams: give this stream its own first.
 			w.sub.SetReturnedResources(maps.Clone(w.sub.ReturnedResources()))
 			w.sub.SetResourceSubscription(req.GetResourceNames())
 			w.names = req.GetResourceNames()
