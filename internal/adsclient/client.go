@@ -140,7 +140,7 @@ type typeState struct {
 	nacks     int
 }
 
-// typeState returns the state of typeURL, creating it. c.mu must be held.
+// typeState returns the state of typeURL, creating it, for an update. c.mu must be held.
 func (c *Client) typeState(typeURL string) *typeState {
 	ts := c.types[typeURL]
 	if ts == nil {
@@ -148,6 +148,15 @@ func (c *Client) typeState(typeURL string) *typeState {
 		c.types[typeURL] = ts
 	}
 	return ts
+}
+
+// stateOf returns a copy of the state of typeURL (zero if the type was never seen). c.mu
+// must be held.
+func (c *Client) stateOf(typeURL string) typeState {
+	if ts := c.types[typeURL]; ts != nil {
+		return *ts
+	}
+	return typeState{}
 }
 
 // notifyLocked wakes the waiters, if any: a benchmark's 10,000 clients must not allocate a
@@ -265,21 +274,21 @@ func (c *Client) Version(typeURL string) string {
 func (c *Client) ReceivedAt(typeURL string) time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.typeState(typeURL).received
+	return c.stateOf(typeURL).received
 }
 
 // Responses returns how many responses of a type arrived (accepted or not).
 func (c *Client) Responses(typeURL string) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.typeState(typeURL).responses
+	return c.stateOf(typeURL).responses
 }
 
 // Nacks returns how many responses of a type the client rejected.
 func (c *Client) Nacks(typeURL string) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.typeState(typeURL).nacks
+	return c.stateOf(typeURL).nacks
 }
 
 // Wait blocks until cond (called under the client's lock with the ACKed versions) holds,

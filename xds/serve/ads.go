@@ -59,10 +59,11 @@ func (a *adsServer) DeltaAggregatedResources(s discovery.AggregatedDiscoveryServ
 func (a *adsServer) StreamAggregatedResources(grpcStream discovery.AggregatedDiscoveryService_StreamAggregatedResourcesServer) error {
 	st := &adsStream{
 		srv:    a,
-		key:    streamKey{ads: true, id: a.streams.Add(1)},
+		key:    streamKey{server: serverADS, id: a.streams.Add(1)},
 		grpc:   grpcStream,
 		failed: make(chan struct{}),
 	}
+	st.idle = sync.NewCond(&st.mu)
 	ctx := grpcStream.Context()
 	a.ledger.open(ctx, st.key)
 	defer a.ledger.close(st.key)
@@ -106,7 +107,7 @@ type adsStream struct {
 	queue   []*sotwResponse        // responses not yet sent, in cache order
 	sending bool                   // a sender goroutine owns the queue
 	stopped bool                   // the handler is returning: nothing more is sent
-	idle    *sync.Cond             // signalled when sending ends; created by stopSending
+	idle    *sync.Cond             // on mu; signalled when sending ends
 	nonce   int64
 	err     error         // the first send error
 	failed  chan struct{} // closed on the first send error
@@ -290,9 +291,7 @@ func (st *adsStream) send() {
 		}
 	}
 	st.sending = false
-	if st.idle != nil {
-		st.idle.Broadcast()
-	}
+	st.idle.Broadcast()
 }
 
 // stopSending stops the stream's sender and waits for a send in progress to return.
@@ -301,9 +300,6 @@ func (st *adsStream) stopSending() {
 	defer st.mu.Unlock()
 	st.stopped = true
 	st.queue = nil
-	if st.idle == nil {
-		st.idle = sync.NewCond(&st.mu)
-	}
 	for st.sending {
 		st.idle.Wait()
 	}

@@ -18,20 +18,29 @@ import (
 	"github.com/seed70a3350f/vigil/xds"
 )
 
-// streamKey identifies a stream. Three servers number their streams separately: Vigil's
-// SotW ADS server (ads), go-control-plane's delta server (delta), and go-control-plane's
-// per-type SotW services (neither).
+// streamServer names the server a stream belongs to; each numbers its streams separately.
+type streamServer uint8
+
+const (
+	serverPerType streamServer = iota // go-control-plane's per-type SotW services
+	serverADS                         // Vigil's SotW ADS server
+	serverDelta                       // go-control-plane's delta server
+)
+
+// streamKey identifies a stream.
 type streamKey struct {
-	ads   bool
-	delta bool
-	id    int64
+	server streamServer
+	id     int64
 }
 
+// delta reports whether the stream speaks the incremental protocol.
+func (k streamKey) delta() bool { return k.server == serverDelta }
+
 func (k streamKey) String() string {
-	switch {
-	case k.ads:
+	switch k.server {
+	case serverADS:
 		return fmt.Sprintf("ads-%d", k.id)
-	case k.delta:
+	case serverDelta:
 		return fmt.Sprintf("delta-%d", k.id)
 	}
 	return fmt.Sprintf("sotw-%d", k.id)
@@ -180,7 +189,7 @@ func (l *Ledger) request(key streamKey, node *core.Node, typeURL string, names [
 	if tr == nil {
 		return 0
 	}
-	if !key.delta {
+	if !key.delta() {
 		tr.subscribed = names
 		tr.wildcard = len(names) == 0 || slices.Contains(names, "*")
 	}
@@ -218,7 +227,7 @@ func (l *Ledger) response(key streamKey, typeURL, versionInfo, nonce string, nam
 	if tr == nil {
 		return
 	}
-	if key.delta {
+	if key.delta() {
 		// A delta response carries only what changed; the client holds the union.
 		set := map[string]bool{}
 		for _, n := range tr.sent.names {
@@ -235,18 +244,20 @@ func (l *Ledger) response(key streamKey, typeURL, versionInfo, nonce string, nam
 
 // OnStreamOpen implements the SotW callbacks.
 func (l *Ledger) OnStreamOpen(ctx context.Context, id int64, _ string) error {
-	l.open(ctx, streamKey{id: id})
+	l.open(ctx, streamKey{server: serverPerType, id: id})
 	return nil
 }
 
 // OnStreamClosed implements the SotW callbacks.
-func (l *Ledger) OnStreamClosed(id int64, _ *core.Node) { l.close(streamKey{id: id}) }
+func (l *Ledger) OnStreamClosed(id int64, _ *core.Node) {
+	l.close(streamKey{server: serverPerType, id: id})
+}
 
 // OnStreamRequest implements the SotW callbacks. A NACK is recorded, and the cache is told
 // which version the request rejects so that version is never sent to this stream again.
 func (l *Ledger) OnStreamRequest(id int64, req *discovery.DiscoveryRequest) error {
 	errDetail := req.GetErrorDetail()
-	rejected := l.request(streamKey{id: id}, req.GetNode(), req.GetTypeUrl(), req.GetResourceNames(), req.GetResponseNonce(), errDetail.GetMessage(), errDetail != nil)
+	rejected := l.request(streamKey{server: serverPerType, id: id}, req.GetNode(), req.GetTypeUrl(), req.GetResourceNames(), req.GetResponseNonce(), errDetail.GetMessage(), errDetail != nil)
 	if rejected > 0 {
 		l.cache.nacked.Store(req, rejected)
 	}
@@ -255,24 +266,26 @@ func (l *Ledger) OnStreamRequest(id int64, req *discovery.DiscoveryRequest) erro
 
 // OnStreamResponse implements the SotW callbacks.
 func (l *Ledger) OnStreamResponse(ctx context.Context, id int64, _ *discovery.DiscoveryRequest, resp *discovery.DiscoveryResponse) {
-	l.response(streamKey{id: id}, resp.GetTypeUrl(), resp.GetVersionInfo(), resp.GetNonce(), responseNames(ctx))
+	l.response(streamKey{server: serverPerType, id: id}, resp.GetTypeUrl(), resp.GetVersionInfo(), resp.GetNonce(), responseNames(ctx))
 }
 
 // OnDeltaStreamOpen implements the delta callbacks.
 func (l *Ledger) OnDeltaStreamOpen(ctx context.Context, id int64, _ string) error {
-	l.open(ctx, streamKey{delta: true, id: id})
+	l.open(ctx, streamKey{server: serverDelta, id: id})
 	return nil
 }
 
 // OnDeltaStreamClosed implements the delta callbacks.
-func (l *Ledger) OnDeltaStreamClosed(id int64, _ *core.Node) { l.close(streamKey{delta: true, id: id}) }
+func (l *Ledger) OnDeltaStreamClosed(id int64, _ *core.Node) {
+	l.close(streamKey{server: serverDelta, id: id})
+}
 
 // OnStreamDeltaRequest implements the delta callbacks. The delta protocol already never
 // re-sends a rejected resource (the server counts it as returned), so a NACK is only
 // recorded.
 func (l *Ledger) OnStreamDeltaRequest(id int64, req *discovery.DeltaDiscoveryRequest) error {
 	errDetail := req.GetErrorDetail()
-	key := streamKey{delta: true, id: id}
+	key := streamKey{server: serverDelta, id: id}
 	l.request(key, req.GetNode(), req.GetTypeUrl(), nil, req.GetResponseNonce(), errDetail.GetMessage(), errDetail != nil)
 	l.mu.Lock()
 	if rec, ok := l.streams[key]; ok {
@@ -311,7 +324,7 @@ func (l *Ledger) OnStreamDeltaResponse(id int64, _ *discovery.DeltaDiscoveryRequ
 	for _, r := range resp.GetResources() {
 		names = append(names, r.GetName())
 	}
-	l.response(streamKey{delta: true, id: id}, resp.GetTypeUrl(), resp.GetSystemVersionInfo(), resp.GetNonce(), names)
+	l.response(streamKey{server: serverDelta, id: id}, resp.GetTypeUrl(), resp.GetSystemVersionInfo(), resp.GetNonce(), names)
 }
 
 // OnFetchRequest implements the REST callbacks; Vigil serves no REST fetches.
@@ -343,7 +356,7 @@ func (l *Ledger) Proxies() []api.Proxy {
 			Cluster:     rec.node.GetCluster(),
 			UserAgent:   userAgent(rec.node),
 			Kind:        rec.kind.String(),
-			Delta:       rec.key.delta,
+			Delta:       rec.key.delta(),
 			Peer:        rec.peer,
 			ConnectedAt: rec.connectedAt,
 		}
