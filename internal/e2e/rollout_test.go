@@ -134,7 +134,12 @@ func (p procHandle) XDSAddr() string   { return p.ProcNode.XDSAddr }
 func TestLeaderKilledMidCanaryResumes(t *testing.T) {
 	var cluster *vigiltest.ProcCluster
 	e := startRolloutEnv(t, func(promAddr string) []nodeHandle {
-		cluster = vigiltest.StartProcCluster(t, 3, "-prometheus-addr", promAddr, "-controller-tick", "100ms")
+		// 1 s Raft timeouts, as docs/ARCHITECTURE.md advises for hosts that pause their
+		// guests: with the 500 ms defaults, the test VM's pauses (up to ~0.8 s) started an
+		// election every few seconds, and the canary's 8 s bake never finished under one
+		// leader. The test is about one deliberate leader kill, not about those.
+		cluster = vigiltest.StartProcCluster(t, 3, "-prometheus-addr", promAddr, "-controller-tick", "100ms",
+			"-raft-heartbeat-timeout", "1s", "-raft-election-timeout", "1s", "-raft-leader-lease-timeout", "1s")
 		leader := cluster.Leader(t, 30*time.Second)
 		// The environment's client and first load client use the leader; the second load
 		// client a follower, which keeps its stream across the failover.
